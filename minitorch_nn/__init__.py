@@ -1,0 +1,18 @@
+"""minitorch_nn: a PyTorch-style deep-learning framework on numpy with explicit backward passes.
+
+    >>> import minitorch_nn as mt
+    >>> model = mt.MLP(784, [512, 64], 10)
+    >>> loss_fn = mt.CrossEntropyLoss()
+"""
+__version__ = "0.1.0"
+
+from . import functional, init, random, utils
+from .gradcheck import GradcheckError, gradcheck
+from .layers import (MLP, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, LeakyReLU, Linear,
+                     LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .losses import CrossEntropyLoss, Loss, MSELoss, MultiMarginLoss, NLLLoss
+from .module import Module
+from .parameter import Parameter
+from .random import get_rng_state, manual_seed, set_rng_state
+from .serialization import load, save
+from .summary import summary
