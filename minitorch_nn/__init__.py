@@ -8,8 +8,7 @@ __version__ = "0.1.0"
 
 from . import functional, init, random, utils
 from .gradcheck import GradcheckError, gradcheck
-from .layers import (MLP, BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, Flatten, Identity, LeakyReLU, Linear,
-                     LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .layers import *  # noqa: F401,F403  (every layer, as mt.Linear etc.)
 from .losses import CrossEntropyLoss, Loss, MSELoss, MultiMarginLoss, NLLLoss
 from .module import Module
 from .parameter import Parameter

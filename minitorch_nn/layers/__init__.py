@@ -1,6 +1,13 @@
-"""Layers by family; every class here is also available as ``mt.<Name>``."""
+"""Layers by family; every name in ``__all__`` is also available as ``mt.<Name>``."""
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import MLP, Sequential
 from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .normalization import BatchNorm1d, BatchNorm2d
+
+__all__ = [
+    "Linear", "Identity", "Flatten",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d",
+    "Sequential", "MLP",
+]
