@@ -1,0 +1,210 @@
+"""Module: registration, traversal, modes, state dicts, repr and the errors users meet."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minitorch_nn as mt
+
+
+class TwoBranch(mt.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = mt.Sequential(mt.Linear(4, 3), mt.ReLU())
+        self.scale = mt.Parameter(np.ones(3))
+        self.register_buffer("steps", np.zeros((), dtype=np.int64))
+        self.head = mt.Linear(3, 2)
+
+
+def test_registration_order_and_dotted_names():
+    model = TwoBranch()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["scale", "encoder.0.weight", "encoder.0.bias", "head.weight", "head.bias"]
+    assert [name for name, _ in model.named_modules()] == ["", "encoder", "encoder.0", "encoder.1", "head"]
+    assert [type(m).__name__ for m in model.children()] == ["Sequential", "Linear"]
+    assert len(list(model.modules())) == 5
+    # PyTorch's order: each module's own parameters and buffers, then its children's
+    assert list(model.state_dict()) == ["scale", "steps"] + names[1:]
+    assert "steps" not in dict(model.named_parameters())
+
+
+def test_reassigning_and_deleting_attributes_updates_registries():
+    model = TwoBranch()
+    model.head = mt.Identity()
+    assert "head.weight" not in dict(model.named_parameters())
+    model.scale = None
+    assert "scale" not in dict(model.named_parameters())
+    model.steps = np.ones((), dtype=np.int64)
+    assert model.state_dict()["steps"] == 1
+    del model.encoder
+    assert [name for name, _ in model.named_modules()] == ["", "head"]
+
+
+def test_assignment_before_init_is_a_clear_error():
+    class Forgetful(mt.Module):
+        def __init__(self):
+            self.layer = mt.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match="super\\(\\).__init__"):
+        Forgetful()
+
+
+def test_shared_parameters_are_listed_once():
+    layer = mt.Linear(3, 3)
+    model = mt.Sequential(layer, mt.ReLU(), layer)
+    assert len(list(model.parameters())) == 2
+
+
+def test_train_eval_recursive():
+    model = mt.MLP(4, [3], 2, dropout=0.5)
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_zero_grad_to_none_and_to_zeros(rng):
+    model = mt.MLP(4, [3], 2)
+    model(rng.standard_normal((5, 4)))
+    model.backward(rng.standard_normal((5, 2)))
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.any() for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_state_dict_round_trip_reproduces_outputs_exactly(rng):
+    source = mt.MLP(6, [5, 4], 3, batchnorm=True, dropout=0.3)
+    source(rng.standard_normal((8, 6)))  # non-trivial running statistics
+    target = mt.MLP(6, [5, 4], 3, batchnorm=True, dropout=0.3)
+    target.load_state_dict(source.state_dict())
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    np.testing.assert_array_equal(source.eval()(x), target.eval()(x))
+
+
+def test_state_dict_holds_copies():
+    model = mt.Linear(2, 2)
+    state = model.state_dict()
+    state["weight"][...] = 7
+    assert not np.any(model.weight.data == 7)
+
+
+def test_load_state_dict_of_another_architecture_names_every_problem():
+    state = mt.MLP(4, [8], 2).state_dict()
+    with pytest.raises(RuntimeError) as error:
+        mt.MLP(4, [5, 5], 2).load_state_dict(state)
+    message = str(error.value)
+    assert "missing keys: 4.weight, 4.bias" in message
+    assert "shape mismatches: 0.weight: checkpoint has shape (8, 4), this model has (5, 4)" in message
+    with pytest.raises(RuntimeError, match="unexpected keys: extra"):
+        mt.Linear(4, 8).load_state_dict({**mt.Linear(4, 8).state_dict(), "extra": np.zeros(1)})
+    missing, unexpected = mt.Linear(4, 8).load_state_dict({"weight": np.zeros((8, 4))}, strict=False)
+    assert missing == ["bias"] and unexpected == []
+
+
+def test_repr_is_pytorch_like():
+    text = repr(mt.Sequential(mt.Linear(2, 3), mt.ReLU(), mt.Sequential(mt.Dropout(0.1))))
+    assert text == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Sequential(\n"
+        "    (0): Dropout(p=0.1)\n"
+        "  )\n"
+        ")"
+    )
+
+
+def test_sequential_indexing_len_iteration_append():
+    model = mt.Sequential(mt.Linear(2, 3), mt.ReLU(), mt.Linear(3, 1))
+    assert len(model) == 3 and isinstance(model[-1], mt.Linear)
+    assert isinstance(model[:2], mt.Sequential) and len(model[:2]) == 2
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
+    model.append(mt.Sigmoid())
+    assert len(model) == 4 and "3" in dict(model.named_children())
+    with pytest.raises(IndexError, match="out of range"):
+        model[10]
+    with pytest.raises(TypeError, match="not a Module"):
+        mt.Sequential(mt.Linear(2, 2), "relu")
+
+
+def test_mlp_layout_and_weight_scale():
+    mt.manual_seed(0)
+    model = mt.MLP(20, [30, 40], 5, activation="tanh", batchnorm=True, dropout=0.5, weight_scale=1e-2)
+    kinds = [type(m).__name__ for m in model]
+    assert kinds == ["Linear", "BatchNorm1d", "Tanh", "Dropout"] * 2 + ["Linear"]
+    weights = [m.weight.data for m in model if isinstance(m, mt.Linear)]
+    assert all(abs(w.std() - 1e-2) < 2e-3 for w in weights)
+    assert all(not m.bias.data.any() for m in model if isinstance(m, mt.Linear))
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        mt.MLP(2, [2], 2, activation="swish")
+
+
+def test_float32_by_default_and_double_for_checks():
+    model = mt.MLP(3, [4], 2, batchnorm=True)
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    out = model(np.random.default_rng(0).standard_normal((4, 3)))  # float64 input
+    assert out.dtype == np.float32
+    model.double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    assert model[1].running_var.dtype == np.float64 and model[1].num_batches_tracked.dtype == np.int64
+
+
+def test_manual_seed_makes_init_reproducible():
+    mt.manual_seed(42)
+    first = mt.MLP(5, [4], 3).state_dict()
+    mt.manual_seed(42)
+    second = mt.MLP(5, [4], 3).state_dict()
+    assert all(np.array_equal(first[k], second[k]) for k in first)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        mt.manual_seed(-1)
+
+
+def test_forward_hooks_fire_and_remove():
+    layer = mt.Linear(2, 2)
+    seen = []
+    handle = layer.register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+    layer(np.zeros((3, 2)))
+    handle.remove()
+    layer(np.zeros((3, 2)))
+    assert seen == [(3, 2)]
+
+
+# ---------------------------------------------------------------- errors users meet
+def test_linear_wrong_input_width_names_layer_and_shapes():
+    with pytest.raises(ValueError, match=r"Linear\(in_features=784\): input has 783 features \(shape \(32, 783\)\)"):
+        mt.Linear(784, 10)(np.zeros((32, 783)))
+
+
+@pytest.mark.parametrize("layer", [mt.Linear(2, 2), mt.ReLU(), mt.LeakyReLU(), mt.Sigmoid(), mt.Tanh(), mt.Softmax(),
+                                   mt.LogSoftmax(), mt.Flatten(), mt.BatchNorm1d(2), mt.Dropout(0.5), mt.CrossEntropyLoss(),
+                                   mt.NLLLoss(), mt.MSELoss(), mt.MultiMarginLoss()],
+                         ids=lambda m: type(m).__name__)
+def test_backward_before_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match=r"backward\(\) called before forward\(\)"):
+        layer.backward(np.ones((2, 2)))
+
+
+def test_module_without_backward_says_what_to_implement():
+    class NoBackward(mt.Module):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match="NoBackward must implement backward"):
+        NoBackward().backward(np.ones(2))
+
+
+def test_batchnorm_errors():
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(num_features=4\): expected 2-D or 3-D input with 4 channels"):
+        mt.BatchNorm1d(4)(np.zeros((8, 5)))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        mt.BatchNorm1d(4)(np.zeros((1, 4)))
+    assert mt.BatchNorm1d(4).eval()(np.zeros((1, 4))).shape == (1, 4)
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="in_features must be a positive integer"):
+        mt.Linear(0, 3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        mt.Dropout(1.5)
