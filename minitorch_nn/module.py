@@ -29,21 +29,30 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value) -> None:
-        if "_parameters" not in self.__dict__:
+        state = self.__dict__
+        if "_parameters" not in state:
             raise AttributeError(
                 f"cannot assign {name!r} before Module.__init__() call: "
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
-        for registry in (self._parameters, self._modules, self._buffers):
-            if name in registry and not (registry is self._buffers and _is_buffer_value(value)):
-                del registry[name]
+        registered = name in state["_parameters"] or name in state["_modules"] or name in state["_buffers"]
+        if registered or isinstance(value, (Parameter, Module)):
+            self._register(name, value)
+        object.__setattr__(self, name, value)
+
+    def _register(self, name: str, value) -> None:
+        """Keep the registries in step with an attribute assignment."""
+        keep_buffer = name in self._buffers and _is_buffer_value(value)
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if not keep_buffer:
+            self._buffers.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
-        elif name in self._buffers or (value is None and name in self._buffers):
+        elif keep_buffer:
             self._buffers[name] = value
-        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._modules, self._buffers):

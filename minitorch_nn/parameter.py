@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas import matmul_into
+
 DEFAULT_DTYPE = np.float32
 
 
@@ -19,7 +21,7 @@ class Parameter:
             passes *add* into it; ``None`` counts as zero.
     """
 
-    __slots__ = ("data", "grad", "requires_grad")
+    __slots__ = ("data", "_grad", "_grad_pending_zero", "requires_grad")
 
     def __init__(self, data, requires_grad: bool = True):
         if isinstance(data, Parameter):
@@ -27,8 +29,21 @@ class Parameter:
         if not (isinstance(data, np.ndarray) and np.issubdtype(data.dtype, np.floating)):
             data = np.asarray(data, dtype=DEFAULT_DTYPE)
         self.data = data
-        self.grad = None
+        self._grad = None
+        self._grad_pending_zero = False
         self.requires_grad = requires_grad
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        if self._grad_pending_zero:
+            self._grad.fill(0)
+            self._grad_pending_zero = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        self._grad = value
+        self._grad_pending_zero = False
 
     @property
     def shape(self) -> tuple:
@@ -50,16 +65,41 @@ class Parameter:
 
         ``grad`` must be a fresh array that nothing else holds: it is adopted, not copied.
         """
-        if self.grad is None:
+        if self._grad is None:
             self.grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
+        elif self._grad_pending_zero:
+            np.copyto(self._grad, grad)
+            self._grad_pending_zero = False
         else:
-            self.grad += grad
+            self._grad += grad
+
+    def accumulate_grad_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Add ``a @ b`` into ``.grad`` (e.g. ``dL/dW = dL/dy.T @ x``); when a gradient
+        buffer exists (``zero_grad(set_to_none=False)``) the product is written straight into it."""
+        if self._grad is not None and self._grad.dtype == a.dtype == b.dtype:
+            matmul_into(a, b, self._grad, accumulate=not self._grad_pending_zero)
+            self._grad_pending_zero = False
+        elif a.shape[1] == 1:
+            # An outer product: broadcasting beats a K=1 GEMM.
+            self.accumulate_grad(a * b)
+        else:
+            self.accumulate_grad(a @ b)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop the gradient (``None``), or zero it in place. Zeroing is deferred: the next
+        backward overwrites the buffer instead of adding to it, saving a pass over memory;
+        reading ``.grad`` before that returns zeros, as expected."""
         if set_to_none:
             self.grad = None
-        elif self.grad is not None:
-            self.grad.fill(0)
+        elif self._grad is not None:
+            self._grad_pending_zero = True
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+    def __deepcopy__(self, memo):
+        copy = Parameter(self.data.copy(), self.requires_grad)
+        grad = self.grad
+        copy.grad = None if grad is None else grad.copy()
+        memo[id(self)] = copy
+        return copy

@@ -64,7 +64,7 @@ class Linear(Module):
         self._require_forward(self._input)
         x = self._input
         grad_2d = grad_output.reshape(-1, self.out_features)
-        self.weight.accumulate_grad(grad_2d.T @ x.reshape(-1, self.in_features))
+        self.weight.accumulate_grad_matmul(grad_2d.T, x.reshape(-1, self.in_features))
         if self.bias is not None:
             self.bias.accumulate_grad(grad_2d.sum(axis=0))
         return grad_output @ self.weight.data

@@ -31,16 +31,24 @@ class CrossEntropyLoss(Loss):
         self.weight = None if weight is None else np.asarray(weight)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
-        self._coefficients = None
+        self._log_probs = None
 
     def forward(self, input: np.ndarray, target: np.ndarray):
         scores = self._check_scores(input)
         n, num_classes = scores.shape
         weight = self._check_weight(self.weight, num_classes, scores.dtype)
-        coefficients, denominator = self._target_coefficients(np.asarray(target), scores, weight)
+        target = np.asarray(target)
         log_probs = F.log_softmax(scores, axis=1)
+        self._log_probs = log_probs
+        if weight is None and self.label_smoothing == 0 and target.ndim == 1:
+            # The common case: q is one-hot, so the loss picks one log-probability per row.
+            labels = self._check_class_targets(target, scores, self.ignore_index)
+            if not np.any(labels == self.ignore_index):
+                self._labels, self._coefficients, self._denominator = labels, None, float(n)
+                return self._reduce(-log_probs[np.arange(n), labels], float(n))
+        coefficients, denominator = self._target_coefficients(target, scores, weight)
         per_sample = -np.einsum("nc,nc->n", coefficients, log_probs)
-        self._log_probs, self._coefficients, self._denominator = log_probs, coefficients, denominator
+        self._labels, self._coefficients, self._denominator = None, coefficients, denominator
         return self._reduce(per_sample, denominator)
 
     def _target_coefficients(self, target: np.ndarray, scores: np.ndarray, weight):
@@ -65,11 +73,14 @@ class CrossEntropyLoss(Loss):
         return q, float(np.sum(target_weight, dtype=np.float64))
 
     def backward(self, grad_output=1.0) -> np.ndarray:
-        self._require_forward(self._coefficients)
-        q = self._coefficients
+        self._require_forward(self._log_probs)
         grad = np.exp(self._log_probs)
-        grad *= q.sum(axis=1, keepdims=True)
-        grad -= q
+        if self._coefficients is None:  # one-hot targets: softmax - onehot
+            grad[np.arange(len(grad)), self._labels] -= 1
+        else:
+            q = self._coefficients
+            grad *= q.sum(axis=1, keepdims=True)
+            grad -= q
         return self._scale_grad(grad, grad_output, self._denominator)
 
     def extra_repr(self) -> str:
