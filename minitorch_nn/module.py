@@ -90,6 +90,12 @@ class Module:
             "and add each parameter's gradient into its .grad"
         )
 
+    def backward_parameters(self, grad_output) -> None:
+        """Accumulate the parameters' gradients only, for when d loss / d input is not
+        needed (the input is data, as for a model's first layer). Layers whose input
+        gradient costs real work (``Linear``, ``Conv2d``, containers) override this to skip it."""
+        self.backward(grad_output)
+
     def __call__(self, *inputs, **kwargs):
         output = self.forward(*inputs, **kwargs)
         if self._forward_hooks:

@@ -208,3 +208,16 @@ def test_bad_constructor_arguments():
         mt.Linear(0, 3)
     with pytest.raises(ValueError, match="between 0 and 1"):
         mt.Dropout(1.5)
+
+
+def test_backward_parameters_gives_the_same_parameter_gradients(rng):
+    model = mt.MLP(6, [5], 3, batchnorm=True).double()
+    x, upstream = rng.standard_normal((4, 6)), rng.standard_normal((4, 3))
+    model(x)
+    model.backward(upstream)
+    expected = {name: p.grad.copy() for name, p in model.named_parameters()}
+    model.zero_grad()
+    model(x)
+    assert model.backward_parameters(upstream) is None
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.grad, expected[name])

@@ -43,6 +43,14 @@ class Sequential(Module):
             grad_output = module.backward(grad_output)
         return grad_output
 
+    def backward_parameters(self, grad_output: np.ndarray) -> None:
+        """As ``backward``, but the first layer skips its input gradient (the input is data)."""
+        modules = list(self._modules.values())
+        for module in reversed(modules[1:]):
+            grad_output = module.backward(grad_output)
+        if modules:
+            modules[0].backward_parameters(grad_output)
+
     def append(self, module: Module) -> "Sequential":
         self.add_module(str(len(self)), module)
         return self

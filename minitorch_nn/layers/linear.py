@@ -61,13 +61,15 @@ class Linear(Module):
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        self.backward_parameters(grad_output)
+        return grad_output @ self.weight.data
+
+    def backward_parameters(self, grad_output: np.ndarray) -> None:
         self._require_forward(self._input)
-        x = self._input
         grad_2d = grad_output.reshape(-1, self.out_features)
-        self.weight.accumulate_grad_matmul(grad_2d.T, x.reshape(-1, self.in_features))
+        self.weight.accumulate_grad_matmul(grad_2d.T, self._input.reshape(-1, self.in_features))
         if self.bias is not None:
             self.bias.accumulate_grad(grad_2d.sum(axis=0))
-        return grad_output @ self.weight.data
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

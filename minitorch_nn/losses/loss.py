@@ -53,11 +53,12 @@ class Loss(Module):
         if not np.issubdtype(targets.dtype, np.integer):
             raise ValueError(f"{name}: class targets must be integers, got dtype {targets.dtype} "
                              "(convert with targets.astype(np.int64))")
-        valid = targets if ignore_index is None else targets[targets != ignore_index]
-        if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
-            bad = valid.min() if valid.min() < 0 else valid.max()
-            raise ValueError(f"{name}: target {bad} is out of range for {num_classes} classes "
-                             f"(labels must be in [0, {num_classes - 1}])")
+        if targets.size and (targets.min() < 0 or targets.max() >= num_classes):
+            valid = targets if ignore_index is None else targets[targets != ignore_index]
+            if valid.size and (valid.min() < 0 or valid.max() >= num_classes):
+                bad = valid.min() if valid.min() < 0 else valid.max()
+                raise ValueError(f"{name}: target {bad} is out of range for {num_classes} classes "
+                                 f"(labels must be in [0, {num_classes - 1}])")
         return targets
 
     def _check_weight(self, weight, num_classes: int, dtype) -> np.ndarray | None:
