@@ -1,0 +1,317 @@
+"""`Optimizer`: the loop and the bookkeeping every optimiser shares.
+
+The base class owns the parameter groups, the per-parameter state, ``zero_grad``,
+``step``'s loop over parameters and ``state_dict`` / ``load_state_dict``. A subclass
+only validates its hyper-parameters and implements ``_update``, the formula for one
+parameter, mirroring ``torch.optim``'s single-tensor (``foreach=False``) code.
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from ..parameter import Parameter
+
+__all__ = ["Optimizer", "required", "lerp_"]
+
+
+class _RequiredParameter:
+    """Marks a default that every parameter group must set itself (e.g. ``lr``)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_SET_ERROR = (
+    "optimizer parameters need to be organized in ordered collections, but the "
+    "ordering of tensors in sets will change between runs. Please use a list instead."
+)
+
+
+def _typename(obj) -> str:
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _plain(value):
+    """numpy scalars -> Python numbers, so a state_dict holds only plain types."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+class Optimizer:
+    """Base class of all optimisers.
+
+    Args:
+        params: an iterable of ``Parameter``s (e.g. ``model.parameters()``), of
+            ``(name, Parameter)`` pairs (``model.named_parameters()``), or of dicts, each a
+            parameter group ``{"params": [...], "lr": ..., ...}`` whose entries override
+            ``defaults``.
+        defaults: the default hyper-parameters of every group.
+
+    Attributes:
+        param_groups: a list of dicts, each holding ``params`` and that group's
+            hyper-parameters; change e.g. ``group["lr"]`` to change the learning rate.
+        state: per-``Parameter`` dict of running state (momentum buffers, moments, step).
+
+    Subclasses implement ``_update(param, grad, state, group)``: update the array
+    ``param`` in place from ``grad``, never writing into ``grad``. ``step`` skips
+    parameters whose ``.grad`` is None and hands in ``-grad`` for ``maximize=True``.
+    """
+
+    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch_buffers: dict[tuple, np.ndarray] = {}
+
+        if isinstance(params, (Parameter, np.ndarray)):
+            raise TypeError(
+                f"params argument given to the optimizer should be an iterable of Parameters "
+                f"or dicts, but got {_typename(params)}; pass e.g. model.parameters() or [param]"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_ERROR)
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError(
+                "optimizer got an empty parameter list; "
+                "check that the model has parameters (model.parameters() is not exhausted)"
+            )
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k not in ("params", "param_names")):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyper-parameters (missing ones
+        come from ``defaults``), e.g. to unfreeze layers while training."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        if "params" not in param_group:
+            raise ValueError("param_group must have a 'params' entry (a list of Parameters)")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Parameter):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_ERROR)
+        else:
+            params = list(params)
+
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are missing"
+                )
+            group["param_names"] = names
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise TypeError(
+                    f"optimizer can only optimize Parameters, but one of the params is "
+                    f"{_typename(p)}; wrap arrays as mt.Parameter(array) or pass model.parameters()"
+                )
+        group["params"] = params
+
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization parameter {name}"
+                )
+            group.setdefault(name, default)
+
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        if any(("param_names" in g) != ("param_names" in group) for g in self.param_groups):
+            raise ValueError(
+                "all optimizer param groups should be with/without names. cannot add param group "
+                f"{'with' if 'param_names' in group else 'without'} names to the optimizer"
+            )
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad``: to None (default, as PyTorch) or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad.fill(0)
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Update every parameter that has a ``.grad``; returns ``closure()`` if given."""
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if grad.shape != p.data.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.step: {p!r} has a grad of shape {grad.shape}; "
+                        f"expected the parameter's shape {p.data.shape}"
+                    )
+                if maximize:
+                    grad = np.negative(grad, out=self._scratch(p.data, "maximize"))
+                self._update(p.data, grad, self.state[p], group)
+        return loss
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """Apply the optimiser's formula to one parameter, in place. Subclasses implement this."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _update(param, grad, state, group)")
+
+    def _scratch(self, like: np.ndarray, slot: str) -> np.ndarray:
+        """A reusable uninitialised array of ``like``'s shape and dtype, one per ``slot`` name.
+
+        Holds a temporary of one parameter's update (shared by same-shaped parameters),
+        so a step allocates nothing; never part of the state.
+        """
+        key = (like.shape, like.dtype.str, slot)
+        buf = self._scratch_buffers.get(key)
+        if buf is None:
+            buf = self._scratch_buffers[key] = np.empty_like(like)
+        return buf
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The optimiser's state as plain data: copies of arrays, numbers, lists, tuples.
+
+        Layout (as PyTorch)::
+
+            {"state": {index: {"exp_avg": ndarray, "step": 3, ...}, ...},
+             "param_groups": [{"lr": 0.001, ..., "params": [0, 1]}, ...]}
+
+        Parameters are numbered in order across the groups; only parameters that have
+        state appear under ``"state"``.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(_plain(v)) for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if self.state.get(p):
+                    state[index[id(p)]] = {
+                        k: v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(_plain(v))
+                        for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and state saved by ``state_dict`` into this optimiser.
+
+        The optimiser must have been built over the same parameters, grouped the same way
+        (parameters are matched by position). Arrays are copied (cast to the parameter's
+        dtype). String keys (``"0"``, as a JSON round trip leaves them) are accepted.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' "
+                f"(from optimizer.state_dict()), got {_typename(state_dict)}"
+                + (f" with keys {sorted(state_dict)}" if isinstance(state_dict, dict) else "")
+            )
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has a different number of parameter groups "
+                f"({len(saved_groups)} saved, {len(self.param_groups)} in this {name})"
+            )
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group that doesn't match the size of "
+                    f"optimizer's group: group {i} has {len(saved['params'])} parameters saved, "
+                    f"{len(group['params'])} in this {name}"
+                )
+
+        id_map: dict[int, Parameter] = {}
+        for group, saved in zip(self.param_groups, saved_groups):
+            for saved_index, p in zip(saved["params"], group["params"]):
+                id_map[int(saved_index)] = p
+
+        new_state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            index = int(key)
+            if index not in id_map:
+                raise ValueError(
+                    f"{name}.load_state_dict: state refers to parameter {index}, but the saved "
+                    f"param_groups list only parameters {sorted(id_map)}"
+                )
+            p = id_map[index]
+            restored = {}
+            for k, v in values.items():
+                if isinstance(v, np.ndarray):
+                    if v.shape != p.data.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {k!r} of parameter {index} has shape "
+                            f"{v.shape}, but the parameter has shape {p.data.shape}; was the "
+                            f"optimizer built over the same model?"
+                        )
+                    v = np.array(v, dtype=p.data.dtype if v.dtype.kind == "f" else v.dtype, copy=True)
+                else:
+                    v = copy.deepcopy(v)
+                restored[k] = v
+            new_state[p] = restored
+
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            for k, default in self.defaults.items():
+                if k not in new_group:
+                    new_group[k] = group[k]
+                elif isinstance(default, tuple) and isinstance(new_group[k], list):
+                    new_group[k] = tuple(new_group[k])  # e.g. betas after a JSON round trip
+            new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
+            new_groups.append(new_group)
+
+        self.state = new_state
+        self.param_groups = new_groups
+
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray) -> np.ndarray:
+    """``start = start + weight * (end - start)`` in place, with ``torch.lerp_``'s rounding.
+
+    Like PyTorch, a weight of 0.5 or more uses ``end - (1 - weight) * (end - start)``.
+    ``scratch`` is a temporary of ``start``'s shape (it must not be ``end``).
+    """
+    np.subtract(end, start, out=scratch)
+    if abs(weight) < 0.5:
+        scratch *= weight
+        start += scratch
+    else:
+        scratch *= 1 - weight
+        np.subtract(end, scratch, out=start)
+    return start

@@ -1,0 +1,73 @@
+"""Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, the same update as ``torch.optim.SGD``.
+
+    Args:
+        params: ``model.parameters()``, a list of ``Parameter``s or of parameter-group dicts.
+        lr: learning rate (default 1e-3, as PyTorch 2.x).
+        momentum: momentum factor ``mu`` (default 0: plain SGD).
+        dampening: dampening ``tau`` of the gradient added to the momentum buffer.
+        weight_decay: L2 penalty ``lambda`` added to the gradient.
+        nesterov: use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+        maximize: ascend the objective instead of descending it.
+
+    Update for each parameter ``p`` with gradient ``g`` (PyTorch's formulation)::
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, state, group):
+        lr, momentum = float(group["lr"]), float(group["momentum"])
+        dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
+        tmp = self._scratch(param, "tmp")
+
+        if weight_decay != 0:
+            # grad = grad + weight_decay * param
+            decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
+            grad = np.add(decayed, grad, out=decayed)
+
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.copy()
+            else:
+                # buf = momentum * buf + (1 - dampening) * grad
+                buf *= momentum
+                buf += grad if dampening == 0 else np.multiply(grad, 1 - dampening, out=tmp)
+            if group["nesterov"]:
+                # grad = grad + momentum * buf
+                grad = np.add(grad, np.multiply(buf, momentum, out=tmp), out=tmp)
+            else:
+                grad = buf
+
+        # param = param - lr * grad
+        param -= np.multiply(grad, lr, out=tmp)

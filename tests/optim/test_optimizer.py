@@ -1,0 +1,184 @@
+"""The Optimizer base class: parameter groups, zero_grad, step's loop, errors."""
+import numpy as np
+import pytest
+
+import minitorch_nn as mt
+from minitorch_nn import optim
+from minitorch_nn.optim.optimizer import Optimizer, required
+
+
+def _params(*shapes, dtype=np.float64):
+    return [mt.Parameter(np.arange(np.prod(s), dtype=dtype).reshape(s) / 10) for s in shapes]
+
+
+def test_exports():
+    for name in ("Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW"):
+        assert hasattr(optim, name)
+    assert hasattr(optim.lr_scheduler, "StepLR")
+    assert hasattr(optim.functional, "adam")
+
+
+def test_empty_parameter_list_raises():
+    with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam(iter([]))
+
+
+@pytest.mark.parametrize("bad, name", [
+    (np.zeros(3), "numpy.ndarray"),
+    (3.0, "float"),
+    ("weight", "str"),
+])
+def test_non_parameters_raise_type_error(bad, name):
+    p = _params((2,))[0]
+    message = f"optimizer can only optimize Parameters, but one of the params is {name}"
+    with pytest.raises(TypeError, match=message):
+        optim.SGD([p, bad], lr=0.1)
+
+
+def test_single_parameter_or_array_instead_of_iterable_raises():
+    p = _params((2,))[0]
+    with pytest.raises(TypeError, match="iterable of Parameters or dicts, but got .*Parameter"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(TypeError, match="numpy.ndarray"):
+        optim.SGD(np.zeros(3), lr=0.1)
+
+
+def test_set_of_parameters_raises():
+    with pytest.raises(TypeError, match="ordered collections"):
+        optim.SGD(set(_params((2,), (3,))), lr=0.1)
+
+
+def test_parameter_in_two_groups_raises():
+    a, b = _params((2,), (3,))
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [a, b]}, {"params": [b]}], lr=0.1)
+    with pytest.raises(ValueError, match="duplicate"):
+        optim.SGD([a, a], lr=0.1)
+
+
+def test_generator_of_parameters():
+    model = mt.Module()
+    model.w = mt.Parameter(np.ones(3))
+    model.b = mt.Parameter(np.zeros(1))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    assert opt.param_groups[0]["params"] == [model.w, model.b]
+
+
+def test_named_parameters_are_accepted():
+    a, b = _params((2,), (3,))
+    opt = optim.Adam([("layer.weight", a), ("layer.bias", b)])
+    assert opt.param_groups[0]["param_names"] == ["layer.weight", "layer.bias"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["layer.weight", "layer.bias"]
+
+
+def test_groups_override_defaults():
+    a, b, c = _params((2,), (3,), (1,))
+    opt = optim.SGD([{"params": [a], "lr": 0.5}, {"params": [b, c], "momentum": 0.9}], lr=0.1)
+    g0, g1 = opt.param_groups
+    assert (g0["lr"], g0["momentum"]) == (0.5, 0)
+    assert (g1["lr"], g1["momentum"]) == (0.1, 0.9)
+    assert g1["params"] == [b, c]
+    assert set(g0) == {"params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"}
+
+
+def test_add_param_group():
+    a, b = _params((2,), (3,))
+    opt = optim.Adam([a], lr=0.01)
+    opt.add_param_group({"params": b, "lr": 0.1})
+    assert len(opt.param_groups) == 2
+    assert opt.param_groups[1]["params"] == [b]
+    assert opt.param_groups[1]["betas"] == (0.9, 0.999)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [a]})
+    with pytest.raises(TypeError, match="param_group must be a dict"):
+        opt.add_param_group([a])
+    b.grad = np.ones(3)
+    opt.step()
+    assert opt.state[b]["step"] == 1
+
+
+def test_lr_change_in_param_group_takes_effect():
+    (p,) = _params((3,))
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = np.ones(3)
+    start = p.data.copy()
+    opt.param_groups[0]["lr"] = 0.5
+    opt.step()
+    np.testing.assert_allclose(p.data, start - 0.5)
+
+
+def test_zero_grad():
+    a, b = _params((2,), (3,))
+    opt = optim.SGD([a, b], lr=0.1)
+    a.grad = np.ones(2)
+    opt.zero_grad()
+    assert a.grad is None and b.grad is None
+    a.grad = np.ones(2)
+    grad = a.grad
+    opt.zero_grad(set_to_none=False)
+    assert a.grad is grad and np.all(grad == 0) and b.grad is None
+
+
+def test_step_skips_params_without_grad_and_returns_closure_value():
+    a, b = _params((2,), (3,))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = np.ones(2)
+    before = b.data.copy()
+    assert opt.step(lambda: 1.25) == 1.25
+    assert opt.step() is None
+    assert np.array_equal(b.data, before)
+    assert b not in opt.state
+    assert opt.state[a]["step"] == 2
+
+
+def test_grad_with_wrong_shape_raises():
+    (p,) = _params((2, 3))
+    p.grad = np.ones(3)
+    with pytest.raises(ValueError, match=r"grad of shape \(3,\); expected the parameter's shape \(2, 3\)"):
+        optim.SGD([p], lr=0.1).step()
+
+
+def test_updates_in_place():
+    (p,) = _params((4,), dtype=np.float32)
+    data = p.data
+    opt = optim.Adam([p])
+    p.grad = np.ones(4, dtype=np.float32)
+    opt.step()
+    assert p.data is data and p.data.dtype == np.float32
+
+
+class SignSGD(Optimizer):
+    """A user-defined optimiser: only the per-parameter formula is needed."""
+
+    def __init__(self, params, lr=required):
+        super().__init__(params, dict(lr=lr))
+
+    def _update(self, param, grad, state, group):
+        state["step"] = state.get("step", 0) + 1
+        param -= group["lr"] * np.sign(grad)
+
+
+def test_custom_optimizer_subclass():
+    a, b = _params((2,), (3,))
+    opt = SignSGD([{"params": [a], "lr": 0.5}, {"params": [b], "lr": 0.25}])
+    a.grad, b.grad = np.array([3.0, -2.0]), np.array([1.0, 0.0, -1.0])
+    opt.step()
+    np.testing.assert_allclose(a.data, [-0.5, 0.6])
+    np.testing.assert_allclose(b.data, [-0.25, 0.1, 0.45])
+    assert opt.state_dict()["state"][1] == {"step": 1}
+    with pytest.raises(ValueError, match="required optimization parameter lr"):
+        SignSGD([a])
+
+
+def test_base_class_without_update_raises():
+    (p,) = _params((2,))
+    p.grad = np.ones(2)
+    with pytest.raises(NotImplementedError, match="_update"):
+        Optimizer([p], {"lr": 0.1}).step()
+
+
+def test_repr():
+    text = repr(optim.SGD(_params((2,)), lr=0.1, momentum=0.9))
+    assert text.startswith("SGD (") and "lr: 0.1" in text and "momentum: 0.9" in text
