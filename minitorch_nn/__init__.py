@@ -6,7 +6,7 @@
 """
 __version__ = "0.1.0"
 
-from . import data, functional, init, optim, random, utils
+from . import data, functional, init, models, optim, plot, random, utils
 from .gradcheck import GradcheckError, gradcheck
 from .layers import *  # noqa: F401,F403  (every layer, as mt.Linear etc.)
 from .losses import CrossEntropyLoss, Loss, MSELoss, MultiMarginLoss, NLLLoss
@@ -15,3 +15,4 @@ from .parameter import Parameter
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 from .summary import summary
+from .training import History, Trainer, TrainingDiverged, evaluate, predict

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blas import matmul_into
+from .inplace import matmul_into
 
 DEFAULT_DTYPE = np.float32
 

@@ -157,11 +157,7 @@ class Optimizer:
         """Reset every parameter's ``.grad``: to None (default, as PyTorch) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad.fill(0)
+                p.zero_grad(set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a ``.grad``; returns ``closure()`` if given."""

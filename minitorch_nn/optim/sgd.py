@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..inplace import axpy
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -49,12 +50,10 @@ class SGD(Optimizer):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         tmp = self._scratch(param, "tmp")
-
         if weight_decay != 0:
             # grad = grad + weight_decay * param
             decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
             grad = np.add(decayed, grad, out=decayed)
-
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -62,12 +61,11 @@ class SGD(Optimizer):
             else:
                 # buf = momentum * buf + (1 - dampening) * grad
                 buf *= momentum
-                buf += grad if dampening == 0 else np.multiply(grad, 1 - dampening, out=tmp)
+                axpy(1 - dampening, grad, buf, tmp)
             if group["nesterov"]:
                 # grad = grad + momentum * buf
                 grad = np.add(grad, np.multiply(buf, momentum, out=tmp), out=tmp)
             else:
                 grad = buf
-
         # param = param - lr * grad
-        param -= np.multiply(grad, lr, out=tmp)
+        axpy(-lr, grad, param, tmp)

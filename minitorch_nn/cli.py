@@ -1,0 +1,339 @@
+"""The command line behind ``train.py``: resolve a config, train, and write a run folder.
+
+    python train.py [--config configs/X.toml] [--dataset NAME] [--epochs N] [--batch-size N]
+                    [--lr X] [--optimizer NAME] [--hidden 512,64] [--seed N] [--data-dir DIR]
+                    [--out DIR] [--resume CKPT] [--no-download] [--quiet]
+
+Flags override the config file, which overrides the defaults (the MNIST MLP recipe). Every
+run writes ``<out>/<name>-<timestamp>/`` with ``config.toml``, ``metrics.csv``, ``best.npz``,
+``last.npz``, ``curves.png``, ``confusion.png`` and ``summary.json``.
+
+Exit codes: 0 success; 1 failure (missing or corrupt data, a diverged run, an unusable
+checkpoint), with one clear message; 2 bad usage or config; 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .config import ConfigError, read_toml, resolve_config, write_config
+
+RUN_FILES = ("config.toml", "metrics.csv", "best.npz", "last.npz", "curves.png", "confusion.png", "summary.json")
+NETWORK_TIMEOUT = 3.0  # seconds: an offline first run must not hang on a download
+# The flags that set config keys, and the keys they set.
+FLAG_KEYS = {"dataset": "data.dataset", "epochs": "train.epochs", "batch_size": "data.batch_size", "lr": "optim.lr",
+             "optimizer": "optim.name", "hidden": "model.hidden", "seed": "train.seed"}
+
+
+class UsageError(Exception):
+    """Flags that cannot be combined or point at nothing; exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="train.py",
+        description="Train a minitorch_nn model and write a run folder (config.toml, metrics.csv, best.npz, "
+                    "last.npz, curves.png, confusion.png, summary.json). Flags override the config file; "
+                    "with no arguments the MNIST MLP recipe is trained (on the embedded Digits set "
+                    "when MNIST is neither on disk nor downloadable).",
+        epilog="examples:  python train.py --config configs/cifar10_twolayer.toml\n"
+               "           python train.py --resume runs/mnist_mlp-20240101-120000/last.npz --epochs 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", metavar="TOML", help="config file, e.g. configs/mnist_mlp.toml")
+    parser.add_argument("--dataset", metavar="NAME", help="mnist, fashion_mnist, cifar10 or digits")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs in total (with --resume: the new total)")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="training batch size")
+    parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
+    parser.add_argument("--optimizer", metavar="NAME", help="sgd, rmsprop, adagrad, adam or adamw")
+    parser.add_argument("--hidden", type=_hidden_sizes, metavar="SIZES", help="hidden layer sizes, e.g. 512,64")
+    parser.add_argument("--seed", type=int, metavar="N", help="random seed")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="data root (default: $MINITORCH_DATA, else ~/.cache/minitorch_nn)")
+    parser.add_argument("--out", metavar="DIR", help="folder for run folders (default: runs)")
+    parser.add_argument("--resume", metavar="CKPT", help="continue the run of this last.npz / best.npz")
+    parser.add_argument("--no-download", action="store_true", help="use only data already on disk")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (one line per epoch)")
+    return parser
+
+
+def _hidden_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of positive integers; e.g. --hidden 512,64")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``train.py`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage error (code 2) or the help (code 0)
+        return int(exit_.code or 0)
+    from .data import DatasetError
+    from .training import CheckpointError, TrainingDiverged
+
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(args)
+    except (ConfigError, UsageError) as error:
+        _error(str(error))
+        return 2
+    except (DatasetError, CheckpointError, TrainingDiverged) as error:
+        _error(str(error))
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted; the checkpoints of the last finished epoch are in the run folder "
+               "(continue with --resume <run folder>/last.npz)")
+        return 130
+
+
+def _error(message: str) -> None:
+    print(f"train.py: error: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- one run
+def _run(args: argparse.Namespace) -> int:
+    """Resolve the config, load the data, build the parts, train, then write the results."""
+    from . import __version__
+    from .training import Trainer, load_checkpoint
+    from .training.builders import unused_settings
+
+    started = time.perf_counter()
+    if args.resume:
+        checkpoint, config, run_dir = _resume_config(args, load_checkpoint)
+        may_fall_back = False
+    else:
+        checkpoint, run_dir = None, None
+        config, dataset_chosen = _new_config(args)
+        may_fall_back = not dataset_chosen
+    splits, config["data"]["dataset"] = _load_data(config["data"]["dataset"], args.data_dir,
+                                                   not args.no_download, may_fall_back)
+    config["name"] = config["name"] or f"{config['data']['dataset']}_{config['model']['kind']}"
+    for note in unused_settings(config):
+        print(f"note: {note}")
+    data, model, loss_fn, optimizer, scheduler = _build(config, splits)
+
+    run_dir = run_dir or _new_run_dir(Path(args.out or "runs"), config["name"])
+    write_config(config, run_dir / "config.toml",
+                 header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
+                        f"python train.py {' '.join(args.argv)}".rstrip())
+    trainer = Trainer(model, loss_fn, optimizer, scheduler, checkpoint_dir=run_dir, config=config,
+                      restore_best=config["train"]["restore_best"],
+                      clip_grad_norm=config["train"]["clip_grad_norm"] or None, quiet=args.quiet,
+                      on_epoch_end=lambda trainer, record: trainer.history.to_csv(run_dir / "metrics.csv"))
+    if checkpoint is not None:
+        trainer.load_state_dict(checkpoint)
+    epochs = config["train"]["epochs"]
+    print(f"run folder: {run_dir}")
+    print(f"data: {data.describe()}")
+    print(f"model: {_describe_model(config, data)} ({sum(p.size for p in model.parameters()):,} parameters); "
+          f"{config['optim']['name']} lr {config['optim']['lr']:g}, schedule {config['schedule']['name']}, "
+          f"batch {config['data']['batch_size']}, {epochs} epochs"
+          + (f", resuming after epoch {trainer.epoch}" if checkpoint is not None else ""))
+
+    trainer.history.to_csv(run_dir / "metrics.csv")
+    fit_started = time.perf_counter()
+    trainer.fit(data.train, data.val, epochs=epochs)
+    timings = {"train_seconds": time.perf_counter() - fit_started,
+               "epoch_seconds_total": float(sum(trainer.history.seconds))}
+    _finish(run_dir, config, trainer, data, args, timings, started)
+    return 0
+
+
+def _build(config: dict, splits):
+    """``(data, model, loss_fn, optimizer, scheduler)`` for a resolved config, seeded by it."""
+    from .losses import CrossEntropyLoss
+    from .random import manual_seed
+    from .training import MODEL_KINDS, build_model
+    from .training.builders import build_optimizer, build_scheduler
+    from .training.datasets import build_data
+
+    seed = config["train"]["seed"]
+    manual_seed(seed)
+    flatten = MODEL_KINDS[config["model"]["kind"]].flatten_input
+    data = build_data(config["data"], seed, splits, flatten=flatten)
+    model = build_model(config["model"], data.input_shape, data.num_classes)
+    loss_fn = CrossEntropyLoss(label_smoothing=config["train"]["label_smoothing"])
+    optimizer = build_optimizer(model.parameters(), config["optim"])
+    scheduler = build_scheduler(optimizer, config["schedule"], config["train"]["epochs"])
+    return data, model, loss_fn, optimizer, scheduler
+
+
+def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, started: float) -> None:
+    """Test the final model, draw the curves and the confusion matrix, write summary.json."""
+    from . import __version__, plot
+    from .training import evaluate, predict
+
+    test_loss, test_accuracy = evaluate(trainer.model, data.test, trainer.loss_fn)
+    y_true, y_pred = predict(trainer.model, data.test)
+    plot.training_curves(trainer.history, run_dir / "curves.png", title=config["name"])
+    plot.confusion_matrix(y_true, y_pred, data.classes, run_dir / "confusion.png",
+                          title=f"{data.title} test set: accuracy {test_accuracy:.2%}")
+    restored = config["train"]["restore_best"] and trainer.best_epoch is not None
+    summary = {
+        "name": config["name"],
+        "dataset": config["data"]["dataset"],
+        "test_loss": test_loss,
+        "test_accuracy": test_accuracy,
+        "best_val_accuracy": trainer.best_val_accuracy,
+        "best_epoch": trainer.best_epoch,
+        "tested_weights": f"best validation epoch ({trainer.best_epoch})" if restored else "last epoch",
+        "epochs": trainer.epoch,
+        **timings,
+        "wall_seconds": time.perf_counter() - started,
+        "parameters": int(sum(p.size for p in trainer.model.parameters())),
+        "resumed_from": os.fspath(args.resume) if args.resume else None,
+        "versions": {"python": platform.python_version(), "numpy": np.__version__, "minitorch_nn": __version__},
+    }
+    with open(run_dir / "summary.json", "w", encoding="utf-8") as file:
+        json.dump(_json_safe(summary), file, indent=2)
+        file.write("\n")
+    best = (f"; best val accuracy {trainer.best_val_accuracy:.2%} (epoch {trainer.best_epoch})"
+            if trainer.best_epoch else "")
+    print(f"test accuracy {test_accuracy:.2%} (loss {test_loss:.4f}){best}; "
+          f"training took {timings['train_seconds']:.1f} s")
+    print(f"wrote {run_dir}{os.sep} ({', '.join(RUN_FILES)})")
+
+
+def _new_config(args) -> tuple[dict, bool]:
+    """The resolved config of a new run, and whether the data set was chosen explicitly."""
+    raw = read_toml(args.config) if args.config else {}
+    overrides = {key: (getattr(args, flag), "--" + flag.replace("_", "-"))
+                 for flag, key in FLAG_KEYS.items() if getattr(args, flag) is not None}
+    config = resolve_config(raw, overrides, source=args.config or "the defaults")
+    chosen = args.dataset is not None or "dataset" in (raw.get("data") or {})
+    return config, chosen
+
+
+def _resume_config(args, load_checkpoint):
+    """``(checkpoint, config, run_dir)`` for ``--resume``: the recorded config, only
+    ``--epochs`` may change it (the rest would break the exact continuation)."""
+    path = Path(args.resume)
+    if not path.is_file():
+        raise UsageError(f"--resume {args.resume}: no such file; give the last.npz (or best.npz) of a run folder")
+    fixed = [("--config", args.config), ("--out", args.out)] + [
+        ("--" + flag.replace("_", "-"), getattr(args, flag)) for flag in FLAG_KEYS if flag != "epochs"]
+    given = [flag for flag, value in fixed if value is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be combined with --resume: a resumed run keeps the config "
+                         f"recorded in its checkpoint (see {path.parent / 'config.toml'}) and its folder; only "
+                         f"--epochs can extend it. Start a new run to change the recipe.")
+    checkpoint = load_checkpoint(path)
+    overrides = {"train.epochs": (args.epochs, "--epochs")} if args.epochs is not None else {}
+    config = resolve_config(checkpoint["config"], overrides, source=os.fspath(path))
+    done, epochs = checkpoint["epoch"], config["train"]["epochs"]
+    if done >= epochs:
+        raise UsageError(f"{args.resume} has already trained {done} epochs of train.epochs = {epochs}; "
+                         f"pass a larger total, e.g. --epochs {done + 5}")
+    return checkpoint, config, path.parent
+
+
+def _load_data(name: str, root, download: bool, may_fall_back: bool):
+    """``((train_set, test_set), name)``; the default run falls back to Digits when the data
+    set is neither on disk nor downloadable, saying so in one line."""
+    from .data import DatasetError
+    from .training.datasets import load_splits
+
+    try:
+        return _load_or_download(name, root, download), name
+    except DatasetError as error:
+        if not may_fall_back:
+            raise
+        print(f"{str(error).splitlines()[0]}; training the same recipe on the embedded Digits set instead")
+        return load_splits("digits"), "digits"
+
+
+def _load_or_download(name: str, root, download: bool):
+    """Files on disk first; a download only when the mirror answers within a few seconds."""
+    from .data import DatasetError
+    from .training.datasets import DATASETS, load_splits
+
+    try:
+        return load_splits(name, root, download=False)
+    except DatasetError as missing:
+        if not download:
+            raise
+        urls = _mirrors(name)
+        problem = _unreachable(urls)
+        if problem:
+            title = DATASETS[name].title
+            raise DatasetError(f"the {title} files are not in this folder and cannot be downloaded: {problem}",
+                               path=missing.path, fix=f"connect to the network, or copy the {title} files there "
+                               f"(or point --data-dir / $MINITORCH_DATA at a folder that has them)") from None
+        return load_splits(name, root, download=True)
+
+
+def _mirrors(name: str) -> tuple[str, ...]:
+    from . import data
+
+    classes = {"mnist": data.MNIST, "fashion_mnist": data.FashionMNIST, "cifar10": data.CIFAR10}
+    return tuple(getattr(classes.get(name), "mirrors", ()))
+
+
+def _unreachable(urls, timeout: float = NETWORK_TIMEOUT) -> str | None:
+    """None if the first mirror's host accepts a connection within ``timeout`` seconds, else why not.
+
+    The check runs in a daemon thread because a DNS lookup ignores socket timeouts.
+    """
+    if not urls:
+        return "there is no download address"
+    parsed = urlparse(urls[0])
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    outcome: list[str | None] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as error:
+            outcome.append(f"cannot reach {parsed.hostname} ({error})")
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    return outcome[0] if outcome else f"no answer from {parsed.hostname} within {timeout:g} s"
+
+
+def _new_run_dir(out: Path, name: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in [""] + [f"-{i}" for i in range(2, 1000)]:
+        run_dir = out / f"{name}-{stamp}{suffix}"
+        try:
+            run_dir.mkdir(parents=True)
+            return run_dir
+        except FileExistsError:
+            continue
+    raise UsageError(f"cannot create a new run folder under {out}: too many runs named {name}-{stamp}")
+
+
+def _describe_model(config: dict, data) -> str:
+    model = config["model"]
+    if model["kind"] == "mlp":
+        sizes = [math.prod(data.input_shape)] + list(model["hidden"]) + [data.num_classes]
+        extras = [word for word, on in (("BatchNorm", model["batchnorm"]),
+                                         (f"dropout {model['dropout']:g}", model["dropout"] > 0)) if on]
+        return "MLP " + "-".join(map(str, sizes)) + (f" with {', '.join(extras)}" if extras else "")
+    return model["kind"]
+
+
+def _json_safe(value):
+    """NaN/inf → None: summary.json is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,151 @@
+"""``mt.plot``: training curves and confusion matrices as PNG files.
+
+Figures are drawn on ``matplotlib.figure.Figure`` with the Agg canvas directly, not through
+``pyplot``, so no display is needed and the user's global backend and open figures are left
+alone.
+
+    >>> mt.plot.training_curves(history, "curves.png")
+    >>> mt.plot.confusion_matrix(y_true, y_pred, classes, "confusion.png")
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+
+def _figure(width: float, height: float):
+    """A Figure on its own Agg canvas: pyplot's global state is never touched."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=90)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path
+
+
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1 or len(values) < window:
+        return values
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def training_curves(history, path: str | os.PathLike, title: str | None = None) -> Path:
+    """Plot the per-iteration training loss and the per-epoch train / val accuracy, as in the
+    classic notebooks (two panels, one above the other), and save a PNG.
+
+    Args:
+        history: a ``History`` (``iteration_loss`` and per-epoch records).
+        path: the PNG to write (folders are created).
+        title: an optional figure title.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    figure = _figure(8, 7)
+    loss_axes, accuracy_axes = figure.subplots(2, 1)
+    losses = np.asarray(history.iteration_loss, dtype=np.float64)
+    iterations = np.arange(1, len(losses) + 1)
+    loss_axes.plot(iterations, losses, "o", markersize=1.5, alpha=0.35, color="tab:blue", label="per iteration")
+    window = max(1, len(losses) // 50)
+    if window > 1:
+        smooth = _moving_average(losses, window)
+        loss_axes.plot(iterations[window - 1:], smooth, color="tab:red", linewidth=1.5,
+                       label=f"mean of {window}")
+        loss_axes.legend(loc="upper right")
+    loss_axes.set_title("Training loss")
+    loss_axes.set_xlabel("Iteration")
+    loss_axes.set_ylabel("Loss")
+    if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 50:
+        loss_axes.set_yscale("log")
+
+    epochs = [record["epoch"] for record in history.epochs]
+    accuracy_axes.plot(epochs, [record["train_accuracy"] for record in history.epochs], "-o", label="train")
+    val = [record["val_accuracy"] for record in history.epochs]
+    if any(not np.isnan(v) for v in val):
+        accuracy_axes.plot(epochs, val, "-o", label="val")
+    accuracy_axes.set_title("Classification accuracy")
+    accuracy_axes.set_xlabel("Epoch")
+    accuracy_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    accuracy_axes.set_ylabel("Accuracy")
+    accuracy_axes.grid(alpha=0.3)
+    if epochs:
+        accuracy_axes.legend(loc="lower right")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def confusion_counts(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """``(C, C)`` int64 counts: row = true class, column = predicted class."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"confusion_matrix: y_true {y_true.shape} and y_pred {y_pred.shape} must be equally "
+                         f"long label vectors (N,)")
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        outside = labels[(labels < 0) | (labels >= num_classes)]
+        if outside.size:
+            raise ValueError(f"confusion_matrix: {name} has label {outside[0]}, outside 0..{num_classes - 1} "
+                             f"for {num_classes} classes; pass every class name in classes")
+    return np.bincount(y_true * num_classes + y_pred, minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes)
+
+
+def confusion_matrix(y_true, y_pred, classes: Sequence[str], path: str | os.PathLike,
+                     title: str | None = None) -> Path:
+    """Plot the confusion matrix (rows: true class, columns: predicted class) and save a PNG.
+
+    Cells are coloured by the fraction of the true class (each row sums to 1) and labelled
+    with the counts, so rare classes are as visible as common ones.
+
+    Args:
+        y_true, y_pred: int labels ``(N,)`` in ``0..len(classes)-1``.
+        classes: class names, in label order.
+        path: the PNG to write.
+        title: defaults to "Confusion matrix (accuracy X%)".
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
+    classes = [str(name) for name in classes]
+    counts = confusion_counts(y_true, y_pred, len(classes))
+    row_totals = counts.sum(axis=1, keepdims=True)
+    fractions = counts / np.maximum(row_totals, 1)
+    accuracy = np.trace(counts) / max(counts.sum(), 1)
+
+    size = max(5.0, 0.55 * len(classes) + 2.5)
+    figure = _figure(size + 1.0, size)
+    axes = figure.subplots()
+    image = axes.imshow(fractions, cmap="Blues", vmin=0.0, vmax=1.0)
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="fraction of the true class")
+    ticks = np.arange(len(classes))
+    axes.set_xticks(ticks)
+    axes.set_yticks(ticks)
+    axes.set_xticklabels(classes, rotation=45, ha="right")
+    axes.set_yticklabels(classes)
+    axes.set_xlabel("Predicted class")
+    axes.set_ylabel("True class")
+    if len(classes) <= 30:  # beyond that the numbers no longer fit in the cells
+        for row in range(len(classes)):
+            for column in range(len(classes)):
+                value = counts[row, column]
+                if value:
+                    axes.text(column, row, str(value), ha="center", va="center", fontsize=7,
+                              color="white" if fractions[row, column] > 0.5 else "black")
+    axes.set_title(title or f"Confusion matrix (accuracy {accuracy:.2%})")
+    figure.tight_layout()
+    return _save(figure, path)

@@ -1,0 +1,276 @@
+"""``Trainer``: minibatch training with validation, best-weight tracking, schedules and checkpoints."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..module import Module
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..random import get_rng_state, set_rng_state
+from ..serialization import save
+from ..utils import clip_grad_norm_
+from .checkpoint import FORMAT, VERSION, CheckpointError, load_checkpoint
+from .evaluate import evaluate
+from .history import History
+
+
+class TrainingDiverged(FloatingPointError):
+    """The training loss became NaN or infinite; ``Trainer.fit`` stops and raises this."""
+
+
+class Trainer:
+    """Trains a classifier with minibatch gradient descent, like the classic ``Solver``.
+
+    Each epoch e (1-based) of ``fit``: ``train_loader.set_epoch(e - 1)`` (0-based like a fresh
+    loader's counter, so the batch order depends on the epoch, not on how many epochs this
+    process ran); per batch forward → loss → backward → optional gradient clipping →
+    ``optimizer.step()``; then the model is evaluated on ``val_loader``, the scheduler steps
+    once (a per-epoch learning-rate decay; ``ReduceLROnPlateau`` gets the validation loss),
+    the best-validation weights are kept and the checkpoints written.
+
+    The train loss and accuracy of an epoch come from the training batches' scores as they
+    are computed (no extra pass over the data): they are measured in train mode, with dropout
+    active and the weights still changing, so they lag slightly behind an eval-mode pass.
+
+    Progress: a tqdm bar per epoch (running loss, accuracy and it/s) when ``quiet`` is False
+    and stderr is a terminal; one summary line per epoch through ``log`` in every case.
+
+    Args:
+        model: maps ``x`` batches to ``(N, C)`` scores; ``backward`` fills the ``.grad``s.
+        loss_fn: e.g. ``mt.CrossEntropyLoss()``; returns a float, ``backward()`` d loss/d scores.
+        optimizer: an ``mt.optim`` optimiser over the model's parameters.
+        scheduler: an ``mt.optim.lr_scheduler`` schedule stepped once per epoch, or None.
+        checkpoint_dir: folder for ``last.npz`` (after every epoch; before the first one it
+            holds the initial weights as epoch 0) and ``best.npz`` (on a new best validation
+            accuracy), or None for no checkpoints.
+        config: a plain dict (the resolved run config) stored in every checkpoint.
+        restore_best: when ``fit`` ends, load the weights of the best validation epoch.
+        clip_grad_norm: clip the global gradient norm to this value before each step (None: off).
+        quiet: no progress bar.
+        log: called with each summary line (default ``print``); None for silence.
+        on_epoch_end: called as ``on_epoch_end(trainer, record)`` after each epoch (e.g. to
+            write ``metrics.csv``).
+
+    Attributes:
+        history: a ``History``. epoch: epochs finished. best_epoch, best_val_accuracy: the best
+        validation epoch so far (None before one). best_state: its weights (a ``state_dict``).
+
+    Example:
+        >>> trainer = Trainer(model, mt.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3))
+        >>> history = trainer.fit(train_loader, val_loader, epochs=10)
+        >>> test_loss, test_accuracy = mt.evaluate(model, test_loader, mt.CrossEntropyLoss())
+    """
+
+    def __init__(self, model: Module, loss_fn, optimizer, scheduler=None, *,
+                 checkpoint_dir: str | os.PathLike | None = None, config: dict | None = None,
+                 restore_best: bool = True, clip_grad_norm: float | None = None, quiet: bool = False,
+                 log: Callable[[str], None] | None = print,
+                 on_epoch_end: Callable[["Trainer", dict], None] | None = None) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.config = config or {}
+        self.restore_best = restore_best
+        self.clip_grad_norm = clip_grad_norm or None
+        self.quiet = quiet
+        self.log = log
+        self.on_epoch_end = on_epoch_end
+        self.history = History()
+        self.epoch = 0
+        self.best_epoch: int | None = None
+        self.best_val_accuracy: float | None = None
+        self.best_state = None
+        self._last_state = None  # the final weights while the best ones are restored
+
+    # ------------------------------------------------------------------ training
+    def fit(self, train_loader, val_loader=None, epochs: int = 10) -> History:
+        """Train until ``epochs`` epochs are finished in total (a resumed trainer continues
+        from ``self.epoch``); returns the ``History``.
+
+        Raises:
+            TrainingDiverged: the loss became NaN/inf. The checkpoints on disk are those of the
+                last finished epoch; the model's weights in memory are not usable.
+        """
+        if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"Trainer.fit: epochs must be a positive integer (the total to reach), got {epochs!r}")
+        if self._last_state is not None:  # continue from the last weights, not the restored best ones
+            self.model.load_state_dict(self._last_state)
+            self._last_state = None
+        if self.checkpoint_dir is not None and self.epoch == 0:
+            self.save_checkpoint(self.checkpoint_dir / "last.npz")
+        for epoch in range(self.epoch + 1, epochs + 1):
+            start = time.perf_counter()
+            lr = float(self.optimizer.param_groups[0]["lr"])
+            train_loss, train_accuracy = self._train_epoch(train_loader, epoch, epochs)
+            if val_loader is not None:
+                val_loss, val_accuracy = evaluate(self.model, val_loader, self.loss_fn)
+            else:
+                val_loss = val_accuracy = math.nan
+            self._step_scheduler(val_loss if val_loader is not None else train_loss)
+            self.epoch = epoch
+            improved = val_loader is not None and (self.best_val_accuracy is None
+                                                   or val_accuracy > self.best_val_accuracy)
+            if improved:
+                self.best_epoch, self.best_val_accuracy = epoch, val_accuracy
+                self.best_state = self.model.state_dict()
+            record = self.history.add_epoch(epoch=epoch, train_loss=train_loss, train_accuracy=train_accuracy,
+                                            val_loss=val_loss, val_accuracy=val_accuracy, lr=lr,
+                                            seconds=time.perf_counter() - start)
+            if self.checkpoint_dir is not None:
+                if improved:
+                    self.save_checkpoint(self.checkpoint_dir / "best.npz")
+                self.save_checkpoint(self.checkpoint_dir / "last.npz")
+            if self.log is not None:
+                self.log(self._summary_line(record, epochs, improved))
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(self, record)
+        if self.restore_best and self.best_state is not None and self.best_epoch != self.epoch:
+            self._last_state = self.model.state_dict()
+            self.model.load_state_dict(self.best_state)
+        return self.history
+
+    def _train_epoch(self, loader, epoch: int, epochs: int) -> tuple[float, float]:
+        """One pass over ``loader``; returns the epoch's mean loss and accuracy (see the class docstring)."""
+        self.model.train()
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(epoch - 1)
+        total_loss, correct, seen = 0.0, 0, 0
+        bar = tqdm(total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="it", leave=False,
+                   dynamic_ncols=True, file=sys.stderr, disable=self.quiet or not _is_terminal(sys.stderr))
+        try:
+            # Overflow on the way to a NaN is reported once, clearly, by _diverged instead.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for iteration, (x, y) in enumerate(loader, start=1):
+                    loss, batch_correct = self._train_step(x, y, epoch, iteration)
+                    total_loss += loss * len(y)
+                    correct += batch_correct
+                    seen += len(y)
+                    bar.update(1)
+                    if iteration % 10 == 0 or iteration == bar.total:
+                        bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.2%}", refresh=False)
+        finally:
+            bar.close()
+        if seen == 0:
+            raise ValueError(f"Trainer.fit: the training loader {loader!r} yielded no batches")
+        return total_loss / seen, correct / seen
+
+    def _train_step(self, x: np.ndarray, y: np.ndarray, epoch: int, iteration: int) -> tuple[float, int]:
+        # Zeroing in place keeps the gradient buffers, so backward writes straight into them.
+        self.model.zero_grad(set_to_none=False)
+        scores = self.model(x)
+        if not np.isfinite(scores).all():
+            raise self._diverged(epoch, iteration, "the scores contain NaN or inf")
+        loss = float(self.loss_fn(scores, y))
+        if not math.isfinite(loss):
+            raise self._diverged(epoch, iteration, f"the loss is {loss}")
+        # The input is data: its gradient is never needed, so the first layer skips it.
+        self.model.backward_parameters(self.loss_fn.backward())
+        if self.clip_grad_norm is not None:
+            clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        self.optimizer.step()
+        self.history.iteration_loss.append(loss)
+        return loss, int(np.count_nonzero(scores.argmax(axis=1) == y))
+
+    def _step_scheduler(self, metric: float) -> None:
+        if self.scheduler is None:
+            return
+        if isinstance(self.scheduler, ReduceLROnPlateau):  # steps on a metric, the others on nothing
+            self.scheduler.step(metric)
+        else:
+            self.scheduler.step()
+
+    def _diverged(self, epoch: int, iteration: int, what: str) -> TrainingDiverged:
+        lr = self.optimizer.param_groups[0]["lr"]
+        kept = ""
+        if self.checkpoint_dir is not None:
+            kept = (f" The last good checkpoint is {self.checkpoint_dir / 'last.npz'} "
+                    f"(epoch {self.epoch}{', the initial weights' if self.epoch == 0 else ''}).")
+        return TrainingDiverged(
+            f"training diverged in epoch {epoch}, iteration {iteration}: {what}. Lower the learning rate "
+            f"(it is {lr:g}) or clip the gradients (train.clip_grad_norm, e.g. 5.0).{kept}")
+
+    def _summary_line(self, record: dict, epochs: int, improved: bool) -> str:
+        width = len(str(epochs))
+        line = (f"epoch {record['epoch']:>{width}}/{epochs}  train loss {_number(record['train_loss'])} "
+                f"acc {record['train_accuracy']:7.2%}")
+        if not math.isnan(record["val_accuracy"]):
+            line += (f"  val loss {_number(record['val_loss'])} acc {record['val_accuracy']:7.2%}"
+                     f"{' *' if improved else '  '}")
+        return line + f"  lr {record['lr']:.2e}  {record['seconds']:.1f}s"
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        """The checkpoint: plain values and arrays only (see ``checkpoint.py``)."""
+        # The best weights are stored only when they differ from the current ones.
+        best_model = self.best_state if self.best_epoch not in (None, self.epoch) else None
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "epoch": self.epoch,
+            "model": self._last_state if self._last_state is not None else self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "rng": get_rng_state(),
+            "history": self.history.state_dict(),
+            "best": {"epoch": self.best_epoch, "val_accuracy": self.best_val_accuracy, "model": best_model},
+            "config": self.config,
+        }
+
+    def load_state_dict(self, checkpoint: dict) -> None:
+        """Restore everything ``state_dict`` saved: build the same model, optimiser and scheduler
+        first, then load; the next ``fit`` continues bit-identically."""
+        where = checkpoint.get("path", "the checkpoint")
+        try:
+            self.model.load_state_dict(checkpoint["model"])
+            self.optimizer.load_state_dict(checkpoint["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise CheckpointError(f"{where} does not fit this model / optimiser: {error}") from None
+        if (checkpoint["scheduler"] is None) != (self.scheduler is None):
+            raise CheckpointError(f"{where} was saved {'without' if checkpoint['scheduler'] is None else 'with'} "
+                                  f"a scheduler, this trainer has {'one' if self.scheduler else 'none'}")
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(checkpoint["scheduler"])
+        set_rng_state(checkpoint["rng"])
+        self.history.load_state_dict(checkpoint["history"])
+        self.epoch = int(checkpoint["epoch"])
+        best = checkpoint["best"]
+        self.best_epoch, self.best_val_accuracy = best["epoch"], best["val_accuracy"]
+        if self.best_epoch is None:
+            self.best_state = None
+        elif best["model"] is not None:
+            self.best_state = best["model"]
+        elif self.best_epoch == self.epoch:
+            self.best_state = self.model.state_dict()
+        else:
+            raise CheckpointError(f"{where} records best epoch {self.best_epoch} but not its weights")
+        self._last_state = None
+
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
+        """Write ``state_dict()`` to ``path`` atomically (the old file survives any crash)."""
+        save(self.state_dict(), path)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> dict:
+        """Load a checkpoint file into this trainer (see ``load_state_dict``); returns it."""
+        checkpoint = load_checkpoint(path)
+        self.load_state_dict(checkpoint)
+        return checkpoint
+
+
+def _number(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

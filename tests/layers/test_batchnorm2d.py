@@ -1,0 +1,121 @@
+"""BatchNorm2d (train and eval) against PyTorch (fixtures and live) and gradient checks;
+Dropout2d gradient check with a fixed seed."""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+import minitorch_nn as mt
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "conv_reference.npz"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("make_conv_fixtures", ROOT / "scripts" / "make_conv_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SCRIPT = _load_script()
+with np.load(FIXTURES) as _data:
+    STORED = SCRIPT.load_cases({key: _data[key] for key in _data.files})
+BN_CASES = sorted(case for case, (kind, _, _) in STORED.items() if kind == "BatchNorm2d")
+
+
+def assert_close(ours, reference, what, rtol=1e-6):
+    """max |ours - reference| <= rtol * max |reference|."""
+    ours, reference = np.asarray(ours), np.asarray(reference)
+    assert ours.shape == reference.shape, f"{what}: shape {ours.shape} != {reference.shape}"
+    scale = max(float(np.max(np.abs(reference))), 1e-30)
+    error = float(np.max(np.abs(ours.astype(np.float64) - reference))) / scale
+    assert error <= rtol, f"{what}: relative error {error:.3g} > {rtol}"
+
+
+def check_against(case, args, arrays):
+    layer = mt.BatchNorm2d(args["num_features"])
+    for name in ("weight", "bias"):
+        getattr(layer, name).data[...] = arrays[name]
+    layer.running_mean[...] = arrays["running_mean"]
+    layer.running_var[...] = arrays["running_var"]
+    layer.train(args["training"])
+    output = layer(arrays["x"])
+    grad_input = layer.backward(arrays["grad_output"])
+    assert output.dtype == np.float32 and grad_input.dtype == np.float32
+    assert_close(output, arrays["output"], f"{case} output")
+    assert_close(grad_input, arrays["grad_input"], f"{case} grad_input")
+    assert_close(layer.weight.grad, arrays["grad_weight"], f"{case} grad_weight")
+    assert_close(layer.bias.grad, arrays["grad_bias"], f"{case} grad_bias")
+    assert_close(layer.running_mean, arrays["running_mean_after"], f"{case} running_mean")
+    assert_close(layer.running_var, arrays["running_var_after"], f"{case} running_var")
+    assert int(layer.num_batches_tracked) == (1 if args["training"] else 0)
+
+
+def test_fixture_has_train_and_eval():
+    assert {STORED[case][1]["training"] for case in BN_CASES} == {True, False}
+
+
+@pytest.mark.parametrize("case", BN_CASES)
+def test_matches_torch_fixture(case):
+    _, args, arrays = STORED[case]
+    check_against(case, args, arrays)
+
+
+def test_matches_torch_live():
+    pytest.importorskip("torch")
+    live = SCRIPT.load_cases(SCRIPT.build_fixtures(seed=3))
+    for case in BN_CASES:
+        _, args, arrays = live[case]
+        check_against(case, args, arrays)
+
+
+def _batchnorm(training):
+    rng = np.random.default_rng(5)
+    layer = mt.BatchNorm2d(3)
+    layer.weight.data[...] = rng.uniform(0.5, 1.5, 3)
+    layer.bias.data[...] = rng.standard_normal(3)
+    layer.running_mean[...] = rng.standard_normal(3)
+    layer.running_var[...] = rng.uniform(0.5, 2.0, 3)
+    return layer.train(training)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_gradcheck(training):
+    x = np.random.default_rng(6).standard_normal((3, 3, 4, 5)) * 2 + 0.5
+    assert mt.gradcheck(_batchnorm(training), x)
+
+
+def test_gradcheck_without_affine():
+    x = np.random.default_rng(7).standard_normal((2, 2, 3, 4))
+    assert mt.gradcheck(mt.BatchNorm2d(2, affine=False), x)
+
+
+def test_bad_input_names_layer_and_shape():
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(num_features=3\).*4-D.*got shape \(2, 3, 5\)"):
+        mt.BatchNorm2d(3)(np.zeros((2, 3, 5), np.float32))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(num_features=3\).*3 channels.*got shape \(2, 4, 5, 5\)"):
+        mt.BatchNorm2d(3)(np.zeros((2, 4, 5, 5), np.float32))
+
+
+# ---------------------------------------------------------------------------------- Dropout2d
+
+
+def test_dropout2d_gradcheck_with_fixed_seed():
+    mt.manual_seed(0)
+    x = np.random.default_rng(8).standard_normal((3, 4, 3, 3))
+    assert mt.gradcheck(mt.Dropout2d(0.5), x)
+
+
+def test_dropout2d_zeroes_whole_channels_and_is_identity_in_eval():
+    mt.manual_seed(1)
+    layer = mt.Dropout2d(0.5)
+    x = np.ones((8, 6, 4, 4), np.float32)
+    y = layer(x)
+    per_channel = y.reshape(8, 6, -1)
+    assert np.all((per_channel == 0).all(axis=2) | (per_channel == 2).all(axis=2))
+    assert 0 < (per_channel[:, :, 0] == 0).sum() < 48
+    np.testing.assert_array_equal(layer.backward(np.ones_like(y)), y)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x), x)
