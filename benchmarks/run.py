@@ -42,21 +42,33 @@ except ImportError:  # the figures for minitorch_nn alone
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 MNIST_MLP = (784, [512, 64], 10)
 CIFAR_FC = (3072, [600] * 4, 10)
+PAUSE_S = 0.3
 
 
 # ---------------------------------------------------------------- timing
-def interleaved(candidates: dict, rounds: int, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each candidate, timing them in turn, round after round."""
-    for run in candidates.values():  # warm-up: buffers, BLAS threads, caches
-        for _ in range(max(2, repeats // 4)):
+def interleaved(candidates: dict, rounds: int, round_seconds: float = 0.5) -> dict[str, float]:
+    """Median seconds per call of each candidate, timing them in turn, round after round.
+
+    Each round repeats a candidate for about ``round_seconds`` (sized from its warm-up), so
+    thread wake-up after the pause is a negligible part of the time.
+    """
+    repeats = {}
+    for name, run in candidates.items():  # warm-up: buffers, BLAS threads, caches
+        for _ in range(3):
             run()
+        start = time.perf_counter()
+        run()
+        repeats[name] = max(3, int(round_seconds / max(time.perf_counter() - start, 1e-6)))
     samples = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, run in candidates.items():
+            # Idle BLAS/OpenMP threads spin for a while after their last task; let the other
+            # framework's threads fall asleep so they do not steal the cores being timed.
+            time.sleep(PAUSE_S)
             start = time.perf_counter()
-            for _ in range(repeats):
+            for _ in range(repeats[name]):
                 run()
-            samples[name].append((time.perf_counter() - start) / repeats)
+            samples[name].append((time.perf_counter() - start) / repeats[name])
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -65,7 +77,7 @@ def gemm_rate(rounds: int) -> float:
     rng = np.random.default_rng(0)
     a = rng.random((256, 784), dtype=np.float32)
     b = rng.random((784, 512), dtype=np.float32)
-    seconds = interleaved({"gemm": lambda: a @ b}, rounds, 50)["gemm"]
+    seconds = interleaved({"gemm": lambda: a @ b}, rounds, 0.2)["gemm"]
     return 2 * 256 * 784 * 512 / seconds / 1e9
 
 
@@ -194,8 +206,7 @@ def model_cases(rounds: int, quick: bool, gflops: float, only) -> list[dict]:
     for name, batch, build, flops in cases:
         if only and not any(word in name for word in only):
             continue
-        repeats = max(1, min(200, int(2e8 / flops))) if not quick else max(1, min(20, int(2e7 / flops)))
-        seconds = interleaved(build(), rounds, repeats)
+        seconds = interleaved(build(), rounds, 0.05 if quick else 0.5)
         results.append(row(name, batch, seconds, flops, gflops))
         print(format_row(results[-1]), flush=True)
     return results
@@ -208,11 +219,11 @@ def cnn_case(rounds: int, only) -> list[dict]:
         import cnn_step
     except ImportError:
         return []
-    result = cnn_step.run(batch_size=64, rounds=rounds)
-    seconds = {"minitorch_nn": result["minitorch_nn_s"]}
-    if result.get("pytorch_s"):
-        seconds["pytorch"] = result["pytorch_s"]
-    results = [row("ThreeLayerConvNet 32/16 train, sgd", 64, seconds, None, 0.0)]
+    result = cnn_step.run(batch_size=64, rounds=rounds, verbose=False)
+    seconds = {"minitorch_nn": result["minitorch_s"]}
+    if result.get("torch_s"):
+        seconds["pytorch"] = result["torch_s"]
+    results = [row("ThreeLayerConvNet 32/16 train, momentum", 64, seconds, None, 0.0)]
     if "peak_memory_mb" in result:
         results[0]["peak_memory_mb"] = result["peak_memory_mb"]
     print(format_row(results[-1]), flush=True)

@@ -1,7 +1,5 @@
 """Utilities: numerical gradients, relative error and gradient clipping."""
+from .clip_grad import clip_grad_norm_
 from .numerical import numerical_gradient, rel_error
 
-try:  # clip_grad lives beside the optimisers' helpers
-    from .clip_grad import clip_grad_norm_
-except ImportError:  # pragma: no cover
-    pass
+__all__ = ["clip_grad_norm_", "numerical_gradient", "rel_error"]

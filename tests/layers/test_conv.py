@@ -1,42 +1,16 @@
 """Conv2d: PyTorch parity (stored fixtures, plus live when torch is installed), gradient checks,
 errors, init (PyTorch's fan rule for conv weights) and memory."""
-import importlib.util
-import json
 import math
-import pathlib
 import tracemalloc
 
 import numpy as np
 import pytest
 
 import minitorch_nn as mt
+from conv_reference import FANS, SCRIPT, STORED, assert_close, cases_of
 from minitorch_nn.layers import conv as conv_module
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "conv_reference.npz"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("make_conv_fixtures", ROOT / "scripts" / "make_conv_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCRIPT = _load_script()
-with np.load(FIXTURES) as _data:
-    STORED = SCRIPT.load_cases({key: _data[key] for key in _data.files})
-    FANS = json.loads(str(_data["fans"]))
-CONV_CASES = sorted(case for case, (kind, _, _) in STORED.items() if kind == "Conv2d")
-
-
-def assert_close(ours, reference, what, rtol=1e-6):
-    """max |ours - reference| <= rtol * max |reference| (float32 sums differ in the last bits)."""
-    ours, reference = np.asarray(ours), np.asarray(reference)
-    assert ours.shape == reference.shape, f"{what}: shape {ours.shape} != {reference.shape}"
-    scale = max(float(np.max(np.abs(reference))), 1e-30)
-    error = float(np.max(np.abs(ours.astype(np.float64) - reference))) / scale
-    assert error <= rtol, f"{what}: relative error {error:.3g} > {rtol}"
+CONV_CASES = cases_of("Conv2d")
 
 
 def run_conv(args, arrays):

@@ -1,38 +1,14 @@
 """MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d: PyTorch parity (fixtures and live),
 gradient checks, tie routing and errors."""
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
 
 import minitorch_nn as mt
+from conv_reference import SCRIPT, STORED, assert_close, cases_of
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "conv_reference.npz"
 POOLS = ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d")
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("make_conv_fixtures", ROOT / "scripts" / "make_conv_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SCRIPT = _load_script()
-with np.load(FIXTURES) as _data:
-    STORED = SCRIPT.load_cases({key: _data[key] for key in _data.files})
-POOL_CASES = sorted(case for case, (kind, _, _) in STORED.items() if kind in POOLS)
-
-
-def assert_close(ours, reference, what, rtol=1e-6):
-    """max |ours - reference| <= rtol * max |reference|."""
-    ours, reference = np.asarray(ours), np.asarray(reference)
-    assert ours.shape == reference.shape, f"{what}: shape {ours.shape} != {reference.shape}"
-    scale = max(float(np.max(np.abs(reference))), 1e-30)
-    error = float(np.max(np.abs(ours.astype(np.float64) - reference))) / scale
-    assert error <= rtol, f"{what}: relative error {error:.3g} > {rtol}"
+POOL_CASES = cases_of(*POOLS)
 
 
 def check_against(case, kind, args, arrays):
