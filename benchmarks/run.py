@@ -72,13 +72,21 @@ def interleaved(candidates: dict, rounds: int, round_seconds: float = 0.5) -> di
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def gemm_rate(rounds: int) -> float:
-    """float32 GEMM GFLOP/s of numpy's BLAS on MLP-like shapes (median)."""
-    rng = np.random.default_rng(0)
-    a = rng.random((256, 784), dtype=np.float32)
-    b = rng.random((784, 512), dtype=np.float32)
-    seconds = interleaved({"gemm": lambda: a @ b}, rounds, 0.2)["gemm"]
-    return 2 * 256 * 784 * 512 / seconds / 1e9
+def gemm_rates(rounds: int) -> dict[str, float]:
+    """float32 GEMM GFLOP/s on the first layer's shapes at batch 256 and 1000 (median), for
+    numpy's BLAS and, when installed, PyTorch's: the FLOP limit uses numpy's rate at batch 256."""
+    rates = {}
+    for batch in (256, 1000):
+        rng = np.random.default_rng(0)
+        a = rng.random((batch, 784), dtype=np.float32)
+        b = rng.random((784, 512), dtype=np.float32)
+        candidates = {"numpy": lambda: a @ b}
+        if torch is not None:
+            a_t, b_t = torch.from_numpy(a), torch.from_numpy(b)
+            candidates["pytorch"] = lambda: a_t @ b_t
+        for framework, seconds in interleaved(candidates, rounds, 0.2).items():
+            rates[f"{framework}_{batch}"] = 2 * batch * 784 * 512 / seconds / 1e9
+    return rates
 
 
 def step_flops(sizes: list[int], batch: int) -> float:
@@ -278,7 +286,8 @@ def format_row(result: dict) -> str:
 
 def markdown(results: list[dict], meta: dict) -> str:
     lines = [f"Measured {meta['date']} on {meta['machine']}: {meta['cores']} cores, numpy {meta['numpy']}, "
-             f"PyTorch {meta['torch']}, float32 GEMM {meta['gemm_gflops']:.0f} GFLOP/s; "
+             f"PyTorch {meta['torch']}, float32 GEMM {meta['gemm_gflops']:.0f} GFLOP/s "
+             f"({_gemm_comparison(meta['gemm_rates'])}); "
              f"median of {meta['rounds']} interleaved rounds.", "",
              "| case | batch | minitorch_nn img/s | PyTorch img/s | ratio (PyTorch time / ours) | % of FLOP limit |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -297,6 +306,16 @@ def markdown(results: list[dict], meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _gemm_comparison(rates: dict[str, float]) -> str:
+    """E.g. 'numpy / PyTorch GEMM GFLOP/s: 298 / 317 at batch 256, 326 / 361 at batch 1000'."""
+    parts = []
+    for batch in (256, 1000):
+        figures = [f"{rates[key]:.0f}" for key in (f"numpy_{batch}", f"pytorch_{batch}") if key in rates]
+        parts.append(f"{' / '.join(figures)} at batch {batch}")
+    who = "numpy / PyTorch" if "pytorch_256" in rates else "numpy"
+    return f"{who} GEMM GFLOP/s: " + ", ".join(parts)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per case (median reported)")
@@ -307,12 +326,14 @@ def main(argv=None) -> int:
 
     if torch is not None:
         torch.set_num_threads(CORES)
-    gflops = gemm_rate(args.rounds)
+    rates = gemm_rates(args.rounds)
+    gflops = rates["numpy_256"]
     meta = {"date": time.strftime("%Y-%m-%d"), "machine": platform.processor() or platform.machine(),
             "cores": CORES, "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__ if torch is not None else "not installed",
-            "gemm_gflops": gflops, "rounds": args.rounds}
-    print(f"float32 GEMM: {gflops:.0f} GFLOP/s on {CORES} cores; PyTorch {meta['torch']}", flush=True)
+            "gemm_gflops": gflops, "gemm_rates": rates, "rounds": args.rounds}
+    print(f"float32 GEMM: {gflops:.0f} GFLOP/s on {CORES} cores ({_gemm_comparison(rates)}); "
+          f"PyTorch {meta['torch']}", flush=True)
     results = model_cases(args.rounds, args.quick, gflops, args.only)
     results += cnn_case(args.rounds, args.only)
     if not args.only:

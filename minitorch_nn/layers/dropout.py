@@ -1,6 +1,8 @@
 """Inverted dropout: ``Dropout`` (element-wise) and ``Dropout2d`` (whole channels)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..module import Module
@@ -36,9 +38,8 @@ class Dropout(Module):
         if self.p == 1.0:
             self._scaled_mask = np.zeros(self._mask_shape(x), dtype=dtype)
         else:
-            # Drawn directly in the input's dtype: m / (1 - p) with m = [u >= p].
-            uniform = default_generator().random(self._mask_shape(x), dtype=dtype)
-            self._scaled_mask = (uniform >= self.p) * dtype.type(1.0 / (1.0 - self.p))
+            keep = _bernoulli_mask(self._mask_shape(x), 1.0 - self.p)
+            self._scaled_mask = keep * dtype.type(1.0 / (1.0 - self.p))  # m / (1 - p), in x's dtype
         return x * self._scaled_mask
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -47,6 +48,25 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+_FULL_64_BIT_GENERATORS = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
+
+
+def _bernoulli_mask(shape: tuple[int, ...], keep_probability: float) -> np.ndarray:
+    """A boolean array, each element True with probability ``keep_probability``.
+
+    Compares 32-bit random integers with the threshold: the generator's raw 64-bit output
+    gives two per draw, about twice as fast as ``random()``; P(True) is exact to 2**-32.
+    """
+    generator = default_generator()
+    size = int(np.prod(shape))
+    drop_threshold = min(math.ceil((1.0 - keep_probability) * 2.0**32), 2**32 - 1)
+    if isinstance(generator.bit_generator, _FULL_64_BIT_GENERATORS):
+        bits = generator.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
+    else:  # e.g. MT19937, whose raw output has 32 random bits only
+        bits = generator.integers(0, 2**32, size=size, dtype=np.uint32)
+    return (bits >= np.uint32(drop_threshold)).reshape(shape)
 
 
 class Dropout2d(Dropout):

@@ -41,7 +41,7 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
-        self._normalized = None
+        self._centered = None
         self._inv_std = None
 
     def reset_running_stats(self) -> None:
@@ -78,18 +78,21 @@ class _BatchNorm(Module):
                 )
             mean = x.mean(axis=axes)
             centered = x - mean.reshape(shape)
-            var = np.mean(centered * centered, axis=axes)
+            var = _sum_of_products(centered, centered) / n
             if self.training and self.track_running_stats:
                 self._update_running_stats(mean, var, n)
         else:
             mean, var = self.running_mean, self.running_var
             centered = x - mean.reshape(shape)
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        normalized = centered * inv_std.reshape(shape).astype(x.dtype, copy=False)
-        self._normalized, self._inv_std, self._used_batch_stats = normalized, inv_std, use_batch_stats
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
+        # Kept for backward; x̂ = centered * inv_std is never stored, its per-channel factor is folded in.
+        self._centered, self._inv_std, self._used_batch_stats = centered, inv_std, use_batch_stats
         if not self.affine:
-            return normalized.copy()
-        return normalized * self.weight.data.reshape(shape) + self.bias.data.reshape(shape)
+            return centered * inv_std.reshape(shape)
+        # y = x̂ * weight + bias = centered * (weight * inv_std) + bias: two passes over the batch
+        out = centered * (self.weight.data * inv_std).reshape(shape)
+        out += self.bias.data.reshape(shape)
+        return out
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         self.num_batches_tracked += 1
@@ -101,27 +104,37 @@ class _BatchNorm(Module):
         self.running_var += factor * unbiased_var
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self._require_forward(self._normalized)
-        normalized = self._normalized
-        shape = self._channel_shape(normalized)
-        axes = (0,) + tuple(range(2, normalized.ndim))
+        self._require_forward(self._centered)
+        centered, inv_std = self._centered, self._inv_std
+        shape = self._channel_shape(centered)
+        axes = (0,) + tuple(range(2, centered.ndim))
+        sum_grad = grad_output.sum(axis=axes)
+        sum_grad_centered = _sum_of_products(grad_output, centered)  # sum(g * x̂) = this * inv_std
         if self.affine:
-            self.weight.accumulate_grad((grad_output * normalized).sum(axis=axes))
-            self.bias.accumulate_grad(grad_output.sum(axis=axes))
-            grad_normalized = grad_output * self.weight.data.reshape(shape)
+            self.weight.accumulate_grad(sum_grad_centered * inv_std)
+            self.bias.accumulate_grad(sum_grad)
+            scale = self.weight.data * inv_std
         else:
-            grad_normalized = grad_output
-        inv_std = self._inv_std.reshape(shape).astype(normalized.dtype, copy=False)
+            scale = inv_std
+        grad_input = grad_output * scale.reshape(shape)
         if not self._used_batch_stats:
-            return grad_normalized * inv_std  # running statistics are constants
-        n = normalized.size // self.num_features
-        sum_grad = grad_normalized.sum(axis=axes).reshape(shape)
-        sum_grad_dot = (grad_normalized * normalized).sum(axis=axes).reshape(shape)
-        return (inv_std / n) * (n * grad_normalized - sum_grad - normalized * sum_grad_dot)
+            return grad_input  # running statistics are constants
+        # dL/dx = scale * (g - sum(g) / n - centered * inv_std² * sum(g * centered) / n)
+        # (the docstring's formula with x̂ = centered * inv_std, and g taken before weight)
+        n = centered.size // self.num_features
+        grad_input -= centered * (scale * inv_std * inv_std * sum_grad_centered / n).reshape(shape)
+        grad_input -= (scale * sum_grad / n).reshape(shape)
+        return grad_input
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _sum_of_products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a * b).sum`` over every axis but the channel axis 1, without the product array."""
+    axes = "nc" + "lhw"[:a.ndim - 2]
+    return np.einsum(f"{axes},{axes}->c", a, b)
 
 
 class BatchNorm1d(_BatchNorm):

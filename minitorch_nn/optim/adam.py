@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_
+from ..inplace import axpy, scal
+from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
@@ -32,27 +33,25 @@ def _adam_moments_and_step(param, grad, state, lr, beta1, beta2, eps, amsgrad, t
         state["max_exp_avg_sq"] = np.zeros_like(param)
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
 
-    # m = beta1 * m + (1 - beta1) * grad   (as torch: m.lerp_(grad, 1 - beta1))
-    lerp_(exp_avg, grad, 1 - beta1, tmp)
+    # m = beta1 * m + (1 - beta1) * grad
+    scal(beta1, exp_avg)
+    axpy(1 - beta1, grad, exp_avg, tmp)
     # v = beta2 * v + (1 - beta2) * grad**2
-    exp_avg_sq *= beta2
-    exp_avg_sq += np.multiply(np.multiply(grad, 1 - beta2, out=tmp), grad, out=tmp)
+    scal(beta2, exp_avg_sq)
+    axpy(1 - beta2, np.multiply(grad, grad, out=tmp), exp_avg_sq, denom)
 
     step = state["step"]
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
+    step_size = lr / (1 - beta1**step)
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
 
     if amsgrad:
         # v_max = max(v_max, v), used in place of v below
         exp_avg_sq = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-    # denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+    # param = param - step_size * m / (sqrt(v) / s + eps)  with s = sqrt(1 - beta2**t),
+    # computed as param - (step_size * s) * m / (sqrt(v) + eps * s): one pass fewer.
     np.sqrt(exp_avg_sq, out=denom)
-    denom /= bias_correction2_sqrt
-    denom += eps
-    # param = param - lr / (1 - beta1**t) * m / denom
-    param -= np.divide(np.multiply(exp_avg, step_size, out=tmp), denom, out=tmp)
+    denom += eps * bias_correction2_sqrt
+    axpy(-step_size * bias_correction2_sqrt, np.divide(exp_avg, denom, out=denom), param, tmp)
 
 
 class Adam(Optimizer):
@@ -124,6 +123,6 @@ class AdamW(Optimizer):
         state["step"] = state.get("step", 0) + 1
         if weight_decay != 0:
             # decoupled weight decay: param = param * (1 - lr * weight_decay)
-            param *= 1 - lr * weight_decay
+            scal(1 - lr * weight_decay, param)
         _adam_moments_and_step(param, grad, state, lr, beta1, beta2, eps, group["amsgrad"],
                                self._scratch(param, "tmp"), self._scratch(param, "denom"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inplace import axpy
+from ..inplace import axpy, scal
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -49,23 +49,26 @@ class SGD(Optimizer):
     def _update(self, param, grad, state, group):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-        tmp = self._scratch(param, "tmp")
+        tmp = self._scratch(param, "tmp")  # for axpy's numpy path (small arrays, or no BLAS)
         if weight_decay != 0:
-            # grad = grad + weight_decay * param
-            decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
-            grad = np.add(decayed, grad, out=decayed)
+            # grad = grad + weight_decay * param, in a scratch buffer: .grad stays as backward left it
+            decayed = self._scratch(param, "grad")
+            np.copyto(decayed, grad)
+            axpy(weight_decay, param, decayed, tmp)
+            grad = decayed
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = grad.copy()
             else:
                 # buf = momentum * buf + (1 - dampening) * grad
-                buf *= momentum
+                scal(momentum, buf)
                 axpy(1 - dampening, grad, buf, tmp)
             if group["nesterov"]:
-                # grad = grad + momentum * buf
-                grad = np.add(grad, np.multiply(buf, momentum, out=tmp), out=tmp)
-            else:
-                grad = buf
+                # param = param - lr * (grad + momentum * buf), as two one-pass updates
+                axpy(-lr, grad, param, tmp)
+                axpy(-lr * momentum, buf, param, tmp)
+                return
+            grad = buf
         # param = param - lr * grad
         axpy(-lr, grad, param, tmp)

@@ -79,3 +79,21 @@ def test_module_used_twice_accumulates(rng):
     layer.backward(g2)
     np.testing.assert_allclose(layer.weight.grad, g1.T @ x1 + g2.T @ x2, rtol=1e-12)
     np.testing.assert_allclose(layer.bias.grad, g1.sum(0) + g2.sum(0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_linear_weight_gradient_through_blas(rng, monkeypatch, batch):
+    """Small layers use numpy; lowering the size threshold sends them through the BLAS gemm."""
+    from minitorch_nn import blas, inplace
+
+    if not blas.available():
+        pytest.skip("numpy's OpenBLAS is not bound here")
+    monkeypatch.setattr(inplace, "BLAS_MIN_SIZE", 1)
+    assert mt.gradcheck(mt.MLP(4, [6], 3).double(), rng.standard_normal((batch, 4)))
+    layer = mt.Linear(4, 3).double()
+    layer.zero_grad(set_to_none=False)
+    x, g = rng.standard_normal((2, batch, 4)), rng.standard_normal((2, batch, 3))
+    for step in range(2):  # the first backward overwrites the zeroed buffer, the second adds
+        layer(x[step])
+        layer.backward(g[step])
+    np.testing.assert_allclose(layer.weight.grad, g[0].T @ x[0] + g[1].T @ x[1], rtol=1e-12)

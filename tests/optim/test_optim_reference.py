@@ -14,6 +14,18 @@ def test_matches_torch_fixture(optim_reference, optim_case, assert_close):
     assert_close(optim_reference.run(optim_case), optim_reference.trajectory(optim_case))
 
 
+def test_matches_torch_fixture_through_blas(optim_reference, optim_case, assert_close, monkeypatch):
+    """The fixture's parameters are small, so they take the numpy path; this sends them through BLAS."""
+    from minitorch_nn import blas, inplace
+
+    if not blas.available():
+        pytest.skip("numpy's OpenBLAS is not bound here")
+    monkeypatch.setattr(inplace, "BLAS_MIN_SIZE", 1)
+    assert_close(optim_reference.run(optim_case), optim_reference.trajectory(optim_case))
+    np.testing.assert_allclose(optim_reference.run(optim_case, dtype=np.float32),
+                               optim_reference.trajectory(optim_case), rtol=1e-4, atol=1e-5)
+
+
 def test_matches_live_torch(optim_reference, optim_case, assert_close):
     pytest.importorskip("torch")
     assert_close(optim_reference.run(optim_case), optim_reference.run_torch(optim_case))

@@ -1,0 +1,22 @@
+"""benchmarks/run.py runs end to end and writes its markdown and JSON tables."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def test_quick_inference_case(tmp_path):
+    result = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "1", "--quick", "--only", "inference",
+                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    table = (tmp_path / "latest.md").read_text()
+    assert "| MLP 784-512-64-10 inference | 1000 |" in table
+    record = json.loads((tmp_path / "latest.json").read_text())
+    (case,) = record["results"]
+    assert case["minitorch_nn_images_per_s"] > 0
+    assert 0 < case["fraction_of_flop_limit"] < 2
+    assert record["meta"]["gemm_rates"]["numpy_256"] > 0
