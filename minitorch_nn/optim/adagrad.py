@@ -55,10 +55,7 @@ class Adagrad(Optimizer):
         state["step"] += 1
         tmp, std = self._scratch(param, "tmp"), self._scratch(param, "std")
 
-        if weight_decay != 0:
-            # grad = grad + weight_decay * param
-            decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
-            grad = np.add(decayed, grad, out=decayed)
+        grad = self._with_weight_decay(param, grad, weight_decay)
 
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
         # sum = sum + grad**2;  std = sqrt(sum) + eps

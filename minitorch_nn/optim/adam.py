@@ -89,10 +89,7 @@ class Adam(Optimizer):
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         state["step"] = state.get("step", 0) + 1
-        if weight_decay != 0:
-            # grad = grad + weight_decay * param   (L2 penalty, goes through the moments)
-            decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
-            grad = np.add(decayed, grad, out=decayed)
+        grad = self._with_weight_decay(param, grad, weight_decay)  # L2 penalty: goes through the moments
         _adam_moments_and_step(param, grad, state, lr, beta1, beta2, eps, group["amsgrad"],
                                self._scratch(param, "tmp"), self._scratch(param, "denom"))
 

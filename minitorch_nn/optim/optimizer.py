@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ..inplace import axpy
 from ..parameter import Parameter
 
 __all__ = ["Optimizer", "required", "lerp_"]
@@ -181,6 +182,16 @@ class Optimizer:
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         """Apply the optimiser's formula to one parameter, in place. Subclasses implement this."""
         raise NotImplementedError(f"{type(self).__name__} must implement _update(param, grad, state, group)")
+
+    def _with_weight_decay(self, param: np.ndarray, grad: np.ndarray, weight_decay: float) -> np.ndarray:
+        """``grad + weight_decay * param`` (the L2 penalty's gradient) in a scratch buffer, so
+        ``.grad`` stays as backward left it; ``grad`` itself when ``weight_decay`` is 0."""
+        if weight_decay == 0:
+            return grad
+        decayed = self._scratch(param, "grad")
+        np.copyto(decayed, grad)
+        axpy(weight_decay, param, decayed, self._scratch(param, "tmp"))
+        return decayed
 
     def _scratch(self, like: np.ndarray, slot: str) -> np.ndarray:
         """A reusable uninitialised array of ``like``'s shape and dtype, one per ``slot`` name.

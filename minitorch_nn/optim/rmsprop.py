@@ -64,10 +64,7 @@ class RMSprop(Optimizer):
         state["step"] += 1
         tmp, avg = self._scratch(param, "tmp"), self._scratch(param, "avg")
 
-        if weight_decay != 0:
-            # grad = grad + weight_decay * param
-            decayed = np.multiply(param, weight_decay, out=self._scratch(param, "grad"))
-            grad = np.add(decayed, grad, out=decayed)
+        grad = self._with_weight_decay(param, grad, weight_decay)
 
         # square_avg = alpha * square_avg + (1 - alpha) * grad**2
         square_avg = state["square_avg"]

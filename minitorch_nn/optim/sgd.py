@@ -1,8 +1,6 @@
 """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..inplace import axpy, scal
 from .optimizer import Optimizer
 
@@ -50,12 +48,7 @@ class SGD(Optimizer):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
         tmp = self._scratch(param, "tmp")  # for axpy's numpy path (small arrays, or no BLAS)
-        if weight_decay != 0:
-            # grad = grad + weight_decay * param, in a scratch buffer: .grad stays as backward left it
-            decayed = self._scratch(param, "grad")
-            np.copyto(decayed, grad)
-            axpy(weight_decay, param, decayed, tmp)
-            grad = decayed
+        grad = self._with_weight_decay(param, grad, weight_decay)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
