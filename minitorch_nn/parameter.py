@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inplace import matmul_into
+from .kernels.inplace import matmul_into
 
 DEFAULT_DTYPE = np.float32
 

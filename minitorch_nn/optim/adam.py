@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inplace import axpy, scal
+from ..kernels.inplace import axpy, scal
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]

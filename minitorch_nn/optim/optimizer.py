@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..inplace import axpy
+from ..kernels.inplace import axpy
 from ..parameter import Parameter
 
 __all__ = ["Optimizer", "required", "lerp_"]

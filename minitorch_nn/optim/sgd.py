@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from ..inplace import axpy, scal
+from ..kernels.inplace import axpy, scal
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]

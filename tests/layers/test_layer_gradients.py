@@ -84,7 +84,7 @@ def test_module_used_twice_accumulates(rng):
 @pytest.mark.parametrize("batch", [1, 5])
 def test_linear_weight_gradient_through_blas(rng, monkeypatch, batch):
     """Small layers use numpy; lowering the size threshold sends them through the BLAS gemm."""
-    from minitorch_nn import blas, inplace
+    from minitorch_nn.kernels import blas, inplace
 
     if not blas.available():
         pytest.skip("numpy's OpenBLAS is not bound here")

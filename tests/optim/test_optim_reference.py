@@ -16,7 +16,7 @@ def test_matches_torch_fixture(optim_reference, optim_case, assert_close):
 
 def test_matches_torch_fixture_through_blas(optim_reference, optim_case, assert_close, monkeypatch):
     """The fixture's parameters are small, so they take the numpy path; this sends them through BLAS."""
-    from minitorch_nn import blas, inplace
+    from minitorch_nn.kernels import blas, inplace
 
     if not blas.available():
         pytest.skip("numpy's OpenBLAS is not bound here")

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from minitorch_nn import blas
+from minitorch_nn.kernels import blas
 
 needs_blas = pytest.mark.skipif(not blas.available(), reason="numpy is not linked to a bundled OpenBLAS "
                                 "(an MKL or Accelerate build, or MINITORCH_NN_BLAS=0)")
@@ -26,7 +26,7 @@ def test_found_whenever_numpy_uses_openblas():
 
 
 def test_switched_off_by_the_environment():
-    code = "import minitorch_nn.blas as b; print(b.available())"
+    code = "import minitorch_nn.kernels.blas as b; print(b.available())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "MINITORCH_NN_BLAS": "0"}, check=True)
     assert result.stdout.strip() == "False"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minitorch_nn import blas, inplace
+from minitorch_nn.kernels import blas, inplace
 
 SIZES = [7, inplace.BLAS_MIN_SIZE + 3]
 
