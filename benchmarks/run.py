@@ -98,9 +98,9 @@ def step_flops(sizes: list[int], batch: int) -> float:
 # ---------------------------------------------------------------- the two frameworks
 def train_step(model, loss_fn, optimizer, x, y) -> float:
     """One minitorch_nn training step, as the Trainer runs it."""
-    optimizer.zero_grad(set_to_none=False)
+    optimizer.zero_grad()
     loss = loss_fn(model(x), y)
-    model.backward_parameters(loss_fn.backward())
+    model.backward_without_input_grad(loss_fn.backward())
     optimizer.step()
     return loss
 

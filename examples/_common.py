@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from minitorch_nn.data import DataLoader, DatasetError
-from minitorch_nn.training.datasets import channel_stats, load_splits
+from minitorch_nn.data import channel_stats
+from minitorch_nn.run.datasets import load_splits
 
 
 def parser(doc: str, *, train_size: int, val_size: int = 1000, epochs: int, batch_size: int) -> argparse.ArgumentParser:

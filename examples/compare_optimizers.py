@@ -25,7 +25,8 @@ import minitorch_nn as mt
 from minitorch_nn import optim
 from minitorch_nn.data import Compose, DataLoader, DatasetError, Flatten, Normalize, Subset, ToFloat
 from minitorch_nn.training import Trainer
-from minitorch_nn.training.datasets import channel_stats, load_splits
+from minitorch_nn.data import channel_stats
+from minitorch_nn.run.datasets import load_splits
 
 # name -> optimiser factory; learning rates are each rule's usual good value for this MLP.
 OPTIMIZERS = {

@@ -29,7 +29,8 @@ import minitorch_nn as mt  # noqa: E402
 from minitorch_nn import optim  # noqa: E402
 from minitorch_nn.data import Compose, DataLoader, DatasetError, Flatten, Normalize, RandomHorizontalFlip, Subset, ToFloat  # noqa: E402
 from minitorch_nn.optim.lr_scheduler import ExponentialLR  # noqa: E402
-from minitorch_nn.training.datasets import channel_stats, load_splits  # noqa: E402
+from minitorch_nn.data import channel_stats
+from minitorch_nn.run.datasets import load_splits  # noqa: E402
 
 
 def make_loaders(args):

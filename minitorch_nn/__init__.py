@@ -10,6 +10,7 @@ from . import data, functional, init, models, optim, plot, random, utils
 from .gradcheck import GradcheckError, gradcheck
 from .layers import *  # noqa: F401,F403  (every layer, as mt.Linear etc.)
 from .losses import CrossEntropyLoss, Loss, MSELoss, MultiMarginLoss, NLLLoss
+from .models import MLP
 from .module import Module
 from .parameter import Parameter
 from .random import get_rng_state, manual_seed, set_rng_state

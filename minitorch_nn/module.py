@@ -9,6 +9,7 @@ registered automatically, in assignment order, as in PyTorch.
 from __future__ import annotations
 
 from collections import OrderedDict
+import warnings
 from typing import Callable, Iterator
 
 import numpy as np
@@ -90,11 +91,17 @@ class Module:
             "and add each parameter's gradient into its .grad"
         )
 
-    def backward_parameters(self, grad_output) -> None:
+    def backward_without_input_grad(self, grad_output) -> None:
         """Accumulate the parameters' gradients only, for when d loss / d input is not
         needed (the input is data, as for a model's first layer). Layers whose input
         gradient costs real work (``Linear``, ``Conv2d``, containers) override this to skip it."""
         self.backward(grad_output)
+
+    def backward_parameters(self, grad_output) -> None:
+        """Deprecated name of ``backward_without_input_grad``."""
+        warnings.warn("Module.backward_parameters is renamed backward_without_input_grad",
+                      DeprecationWarning, stacklevel=2)
+        self.backward_without_input_grad(grad_output)
 
     def __call__(self, *inputs, **kwargs):
         output = self.forward(*inputs, **kwargs)
@@ -183,8 +190,39 @@ class Module:
         for param in self.parameters():
             param.zero_grad(set_to_none)
 
-    def to(self, dtype) -> "Module":
-        """Cast every floating parameter and buffer to ``dtype`` (e.g. ``np.float64``), in place."""
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Freeze (``False``) or unfreeze every parameter, in place; returns ``self``.
+
+        A frozen parameter gets no gradient from ``backward`` and no update from any optimiser,
+        so ``model.features.requires_grad_(False)`` fine-tunes only the rest of the model.
+        """
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+        """Call ``fn(module)`` on every sub-module (children first), then on ``self``; returns ``self``.
+
+        Example: ``model.apply(lambda m: init.zeros_(m.bias) if isinstance(m, Linear) else None)``.
+        """
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, device=None, dtype=None) -> "Module":
+        """``to(dtype)``, ``to("cpu")`` or ``to("cpu", dtype)``, as PyTorch: cast every floating
+        parameter and buffer to ``dtype`` in place (the device is always the CPU); returns ``self``."""
+        for arg in args:
+            if isinstance(arg, str) and not _is_dtype_name(arg):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"{self._get_name()}.to({device!r}): minitorch_nn runs on the CPU only; "
+                             "use to('cpu') or leave the device out")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
             raise ValueError(f"to(dtype): expected a floating dtype, got {dtype}")
@@ -291,6 +329,14 @@ class Module:
 
     def __dir__(self):
         return sorted(set(super().__dir__()))
+
+
+def _is_dtype_name(text: str) -> bool:
+    try:
+        np.dtype(text)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_buffer_value(value) -> bool:

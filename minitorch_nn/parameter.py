@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels.inplace import matmul_into
+from .kernels.inplace import add_matmul_
 
 DEFAULT_DTYPE = np.float32
 
@@ -14,14 +14,18 @@ class Parameter:
     Args:
         data: array-like; stored as ``float32`` unless it already is a floating
             numpy array (a float64 model stays float64, e.g. for gradient checks).
+        requires_grad: whether the parameter is trained. A frozen parameter
+            (``requires_grad=False``) gets no gradient from ``backward`` and no update
+            from any optimiser (see ``Module.requires_grad_``).
 
     Attributes:
         data: the values, an ``ndarray`` updated in place by the optimisers.
         grad: ``None`` or an ``ndarray`` of ``data``'s shape and dtype. ``backward``
-            passes *add* into it; ``None`` counts as zero.
+            passes *add* into it; ``None`` counts as zero. A plain attribute: reading it
+            never changes it.
     """
 
-    __slots__ = ("data", "_grad", "_grad_pending_zero", "requires_grad")
+    __slots__ = ("data", "grad", "requires_grad")
 
     def __init__(self, data, requires_grad: bool = True):
         if isinstance(data, Parameter):
@@ -29,21 +33,8 @@ class Parameter:
         if not (isinstance(data, np.ndarray) and np.issubdtype(data.dtype, np.floating)):
             data = np.asarray(data, dtype=DEFAULT_DTYPE)
         self.data = data
-        self._grad = None
-        self._grad_pending_zero = False
-        self.requires_grad = requires_grad
-
-    @property
-    def grad(self) -> np.ndarray | None:
-        if self._grad_pending_zero:
-            self._grad.fill(0)
-            self._grad_pending_zero = False
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: np.ndarray | None) -> None:
-        self._grad = value
-        self._grad_pending_zero = False
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
 
     @property
     def shape(self) -> tuple:
@@ -57,49 +48,56 @@ class Parameter:
     def size(self) -> int:
         return self.data.size
 
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
     def numel(self) -> int:
+        """Number of elements (PyTorch's name for ``size``)."""
         return self.data.size
 
     def accumulate_grad(self, grad: np.ndarray) -> None:
-        """Add ``grad`` into ``.grad``; takes ``grad`` as the gradient when none exists.
-
-        ``grad`` must be a fresh array that nothing else holds: it is adopted, not copied.
-        """
-        if self._grad is None:
-            self.grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
-        elif self._grad_pending_zero:
-            np.copyto(self._grad, grad)
-            self._grad_pending_zero = False
+        """``.grad += grad`` (a copy of ``grad`` when ``.grad`` is None); nothing for a frozen parameter."""
+        if not self.requires_grad:
+            return
+        if self.grad is None:
+            self.grad = np.array(grad, dtype=self.data.dtype, copy=True)
         else:
-            self._grad += grad
+            self.grad += grad
 
     def accumulate_grad_matmul(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Add ``a @ b`` into ``.grad`` (e.g. ``dL/dW = dL/dy.T @ x``); when a gradient
-        buffer exists (``zero_grad(set_to_none=False)``) the product is written straight into it."""
-        if self._grad is not None and self._grad.dtype == a.dtype == b.dtype:
-            matmul_into(a, b, self._grad, accumulate=not self._grad_pending_zero)
-            self._grad_pending_zero = False
-        elif a.shape[1] == 1:
-            # An outer product: broadcasting beats a K=1 GEMM.
-            self.accumulate_grad(a * b)
+        """``.grad += a @ b`` (e.g. ``dL/dW += dL/dyᵀ x``); nothing for a frozen parameter.
+
+        The product is written straight into ``.grad``, or becomes ``.grad`` when there is
+        none yet: the weight gradient of a ``Linear`` never exists twice in memory.
+        """
+        if not self.requires_grad:
+            return
+        if self.grad is None:
+            self.grad = (a * b) if a.shape[1] == 1 else (a @ b)  # outer product: broadcasting beats a K=1 GEMM
+            if self.grad.dtype != self.data.dtype:
+                self.grad = self.grad.astype(self.data.dtype)
         else:
-            self.accumulate_grad(a @ b)
+            add_matmul_(self.grad, a, b)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop the gradient (``None``), or zero it in place. Zeroing is deferred: the next
-        backward overwrites the buffer instead of adding to it, saving a pass over memory;
-        reading ``.grad`` before that returns zeros, as expected."""
+        """Drop the gradient (``None``, PyTorch's default) or fill it with zeros."""
         if set_to_none:
             self.grad = None
-        elif self._grad is not None:
-            self._grad_pending_zero = True
+        elif self.grad is not None:
+            self.grad.fill(0)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Parameter":
+        """Freeze (``False``) or unfreeze the parameter, in place; returns it."""
+        self.requires_grad = bool(requires_grad)
+        return self
 
     def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+        frozen = "" if self.requires_grad else ", requires_grad=False"
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype}{frozen})"
 
     def __deepcopy__(self, memo):
         copy = Parameter(self.data.copy(), self.requires_grad)
-        grad = self.grad
-        copy.grad = None if grad is None else grad.copy()
+        copy.grad = None if self.grad is None else self.grad.copy()
         memo[id(self)] = copy
         return copy

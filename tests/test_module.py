@@ -218,6 +218,6 @@ def test_backward_parameters_gives_the_same_parameter_gradients(rng):
     expected = {name: p.grad.copy() for name, p in model.named_parameters()}
     model.zero_grad()
     model(x)
-    assert model.backward_parameters(upstream) is None
+    assert model.backward_without_input_grad(upstream) is None
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.grad, expected[name])

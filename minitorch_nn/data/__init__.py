@@ -18,11 +18,12 @@ from .loader import DataLoader
 from .mnist import MNIST, FashionMNIST
 from .paths import resolve_root
 from .split import Subset, random_split
+from .statistics import channel_stats
 from .transforms import (Compose, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToCHW, ToFloat,
                          Transform)
 
 __all__ = [
     "MNIST", "FashionMNIST", "CIFAR10", "Digits", "ArrayDataset",
-    "DataLoader", "Subset", "random_split", "DatasetError", "resolve_root",
+    "DataLoader", "Subset", "random_split", "DatasetError", "resolve_root", "channel_stats",
     "Transform", "Compose", "ToFloat", "Normalize", "Flatten", "ToCHW", "RandomCrop", "RandomHorizontalFlip",
 ]

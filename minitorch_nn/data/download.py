@@ -4,6 +4,8 @@
   to ``dest`` (with a tqdm progress bar), checks the published md5/sha256 and only then renames
   it to ``dest``. Any failure, an interrupted stream or Ctrl-C included, removes the temporary
   file, so a file at ``dest`` is always whole and verified.
+* ``unreachable(urls, timeout)`` says in one phrase why the first mirror cannot be reached (or
+  None), quickly enough that an offline first run does not hang.
 * ``extract_tar(archive, dest)`` refuses the whole archive if any member would land outside
   ``dest`` (absolute names, ``..``) or is anything but a regular file or folder (links, devices,
   FIFOs), then writes each file atomically.
@@ -19,12 +21,15 @@ import hashlib
 import http.client
 import os
 import secrets
+import socket
 import tarfile
+import threading
 import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterator, Sequence
+from urllib.parse import urlparse
 
 from tqdm.auto import tqdm
 
@@ -35,6 +40,30 @@ urlopen = urllib.request.urlopen
 
 USER_AGENT = "minitorch_nn (python urllib)"
 CHUNK_SIZE = 1 << 20
+
+
+def unreachable(urls: Sequence[str], timeout: float = 3.0) -> str | None:
+    """None if the first mirror's host accepts a connection within ``timeout`` seconds, else why not.
+
+    The check runs in a daemon thread because a DNS lookup ignores socket timeouts.
+    """
+    if not urls:
+        return "there is no download address"
+    parsed = urlparse(urls[0])
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    outcome: list[str | None] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as error:
+            outcome.append(f"cannot reach {parsed.hostname} ({error})")
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    return outcome[0] if outcome else f"no answer from {parsed.hostname} within {timeout:g} s"
 
 
 def file_digest(path: str | os.PathLike, algorithm: str = "md5") -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
+from ..functional.activations import log_softmax, relu_backward, relu_forward, sigmoid, softmax
 from ..module import Module
 
 
@@ -18,12 +18,12 @@ class ReLU(Module):
         self._output = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._output = np.maximum(x, 0)
-        return self._output
+        out, self._output = relu_forward(x)
+        return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         self._require_forward(self._output)
-        return grad_output * (self._output > 0)
+        return relu_backward(grad_output, self._output)
 
 
 class LeakyReLU(Module):
@@ -54,7 +54,7 @@ class Sigmoid(Module):
         self._output = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._output = F.sigmoid(np.asarray(x))
+        self._output = sigmoid(np.asarray(x))
         return self._output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -91,7 +91,7 @@ class Softmax(Module):
         self._output = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._output = F.softmax(np.asarray(x), axis=self.dim)
+        self._output = softmax(np.asarray(x), axis=self.dim)
         return self._output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -115,7 +115,7 @@ class LogSoftmax(Module):
         self._output = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self._output = F.log_softmax(np.asarray(x), axis=self.dim)
+        self._output = log_softmax(np.asarray(x), axis=self.dim)
         return self._output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:

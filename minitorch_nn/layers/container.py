@@ -1,18 +1,12 @@
-"""Containers: ``Sequential`` and the ready-made ``MLP``."""
+"""``Sequential``: the container whose ``backward`` chains its layers' ``backward`` in reverse."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 
-from .. import init
 from ..module import Module
-from ..parameter import DEFAULT_DTYPE
-from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
-from .dropout import Dropout
-from .linear import Identity, Linear
-from .normalization import BatchNorm1d
 
 
 class Sequential(Module):
@@ -43,13 +37,13 @@ class Sequential(Module):
             grad_output = module.backward(grad_output)
         return grad_output
 
-    def backward_parameters(self, grad_output: np.ndarray) -> None:
+    def backward_without_input_grad(self, grad_output: np.ndarray) -> None:
         """As ``backward``, but the first layer skips its input gradient (the input is data)."""
         modules = list(self._modules.values())
         for module in reversed(modules[1:]):
             grad_output = module.backward(grad_output)
         if modules:
-            modules[0].backward_parameters(grad_output)
+            modules[0].backward_without_input_grad(grad_output)
 
     def append(self, module: Module) -> "Sequential":
         self.add_module(str(len(self)), module)
@@ -68,46 +62,3 @@ class Sequential(Module):
         if not -len(modules) <= index < len(modules):
             raise IndexError(f"Sequential: index {index} is out of range for {len(modules)} modules")
         return modules[index][1]
-
-
-_ACTIVATIONS = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
-
-
-class MLP(Sequential):
-    """A multilayer perceptron: ``{Linear - [BatchNorm1d] - activation - [Dropout]} x len(hidden) - Linear``.
-
-    Args:
-        in_features: input size D.
-        hidden_features: sizes of the hidden layers, e.g. ``[512, 64]``.
-        out_features: number of outputs (classes) C.
-        activation: one of ``"relu"``, ``"leaky_relu"``, ``"sigmoid"``, ``"tanh"``, ``"identity"``.
-        batchnorm: insert ``BatchNorm1d`` after each hidden ``Linear``.
-        dropout: probability for a ``Dropout`` after each hidden activation (0 disables it).
-        weight_scale: if given, every ``Linear`` weight is drawn from N(0, weight_scale²) and
-            every bias is zero (the classic course initialisation); otherwise PyTorch's default.
-
-    Shape: input ``(N, D)`` (flatten images first); output ``(N, C)`` raw scores.
-    """
-
-    def __init__(self, in_features: int, hidden_features: Sequence[int], out_features: int,
-                 activation: str = "relu", batchnorm: bool = False, dropout: float = 0.0,
-                 weight_scale: float | None = None, dtype=DEFAULT_DTYPE) -> None:
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {activation!r}; choose one of {sorted(_ACTIVATIONS)}")
-        hidden_features = [hidden_features] if isinstance(hidden_features, int) else list(hidden_features)
-        layers = []
-        sizes = [in_features] + hidden_features
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            layers.append(Linear(fan_in, fan_out, dtype=dtype))
-            if batchnorm:
-                layers.append(BatchNorm1d(fan_out, dtype=dtype))
-            layers.append(_ACTIVATIONS[activation]())
-            if dropout > 0:
-                layers.append(Dropout(dropout))
-        layers.append(Linear(sizes[-1], out_features, dtype=dtype))
-        super().__init__(*layers)
-        if weight_scale is not None:
-            for layer in layers:
-                if isinstance(layer, Linear):
-                    init.normal_(layer.weight, 0.0, weight_scale)
-                    init.zeros_(layer.bias)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import init
+from ..checks import positive_int
 from ..module import Module
 from ..parameter import DEFAULT_DTYPE, Parameter
 
@@ -32,9 +33,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=DEFAULT_DTYPE):
         super().__init__()
-        _check_positive_int(self, in_features=in_features, out_features=out_features)
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
@@ -61,12 +61,13 @@ class Linear(Module):
         return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self.backward_parameters(grad_output)
-        return grad_output @ self.weight.data
+        self.backward_without_input_grad(grad_output)
+        return grad_output @ self.weight.data  # dL/dx = dL/dy W
 
-    def backward_parameters(self, grad_output: np.ndarray) -> None:
+    def backward_without_input_grad(self, grad_output: np.ndarray) -> None:
         self._require_forward(self._input)
         grad_2d = grad_output.reshape(-1, self.out_features)
+        # dL/dW += dL/dyᵀ x (summed over the batch);  dL/db += Σ_n dL/dy
         self.weight.accumulate_grad_matmul(grad_2d.T, self._input.reshape(-1, self.in_features))
         if self.bias is not None:
             self.bias.accumulate_grad(grad_2d.sum(axis=0))
@@ -110,9 +111,3 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-def _check_positive_int(module: Module, **values) -> None:
-    for name, value in values.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{type(module).__name__}: {name} must be a positive integer, got {value!r}")

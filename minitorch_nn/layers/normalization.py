@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import positive_int
+from ..functional.normalization import batch_norm_backward, batch_norm_forward
 from ..module import Module
 from ..parameter import DEFAULT_DTYPE, Parameter
 
@@ -26,9 +28,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=DEFAULT_DTYPE):
         super().__init__()
-        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
-        self.num_features = num_features
+        self.num_features = positive_int(type(self).__name__, "num_features", num_features)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -41,8 +41,7 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
-        self._centered = None
-        self._inv_std = None
+        self._cache = None
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -58,43 +57,26 @@ class _BatchNorm(Module):
                 f"{self.num_features} channels on axis 1, got shape {x.shape}"
             )
 
-    def _channel_shape(self, x: np.ndarray) -> tuple[int, ...]:
-        """(1, C, 1, ...) so per-channel vectors broadcast against x."""
-        return (1, self.num_features) + (1,) * (x.ndim - 2)
-
     def forward(self, x: np.ndarray) -> np.ndarray:
         dtype = self.weight.dtype if self.affine else (self.running_mean.dtype if self.track_running_stats else None)
         x = np.asarray(x, dtype=dtype)
         self._check_input(x)
-        axes = (0,) + tuple(range(2, x.ndim))
-        shape = self._channel_shape(x)
         use_batch_stats = self.training or not self.track_running_stats
-        if use_batch_stats:
-            n = x.size // self.num_features
-            if n <= 1 and self.training:
-                raise ValueError(
-                    f"{type(self).__name__}: expected more than 1 value per channel when training, "
-                    f"got input of shape {x.shape}; use a batch of at least 2 or call .eval()"
-                )
-            mean = x.mean(axis=axes)
-            centered = x - mean.reshape(shape)
-            var = _sum_of_products(centered, centered) / n
-            if self.training and self.track_running_stats:
-                self._update_running_stats(mean, var, n)
-        else:
-            mean, var = self.running_mean, self.running_var
-            centered = x - mean.reshape(shape)
-        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
-        # Kept for backward; x̂ = centered * inv_std is never stored, its per-channel factor is folded in.
-        self._centered, self._inv_std, self._used_batch_stats = centered, inv_std, use_batch_stats
-        if not self.affine:
-            return centered * inv_std.reshape(shape)
-        # y = x̂ * weight + bias = centered * (weight * inv_std) + bias: two passes over the batch
-        out = centered * (self.weight.data * inv_std).reshape(shape)
-        out += self.bias.data.reshape(shape)
+        if self.training and x.size // self.num_features <= 1:
+            raise ValueError(
+                f"{type(self).__name__}: expected more than 1 value per channel when training, "
+                f"got input of shape {x.shape}; use a batch of at least 2 or call .eval()"
+            )
+        out, self._cache = batch_norm_forward(
+            x, self.weight.data if self.affine else None, self.bias.data if self.affine else None,
+            running_mean=None if use_batch_stats else self.running_mean,
+            running_var=None if use_batch_stats else self.running_var, training=use_batch_stats, eps=self.eps)
+        if self.training and self.track_running_stats:
+            self._update_running_stats(self._cache.mean, self._cache.var, x.size // self.num_features)
         return out
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        """running = (1 - momentum) · running + momentum · batch statistic, with the unbiased variance."""
         self.num_batches_tracked += 1
         factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
         unbiased_var = var * (n / (n - 1))
@@ -104,37 +86,19 @@ class _BatchNorm(Module):
         self.running_var += factor * unbiased_var
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self._require_forward(self._centered)
-        centered, inv_std = self._centered, self._inv_std
-        shape = self._channel_shape(centered)
-        axes = (0,) + tuple(range(2, centered.ndim))
-        sum_grad = grad_output.sum(axis=axes)
-        sum_grad_centered = _sum_of_products(grad_output, centered)  # sum(g * x̂) = this * inv_std
+        self._require_forward(self._cache)
+        grad_x, grad_weight, grad_bias = batch_norm_backward(grad_output, self._cache)
         if self.affine:
-            self.weight.accumulate_grad(sum_grad_centered * inv_std)
-            self.bias.accumulate_grad(sum_grad)
-            scale = self.weight.data * inv_std
-        else:
-            scale = inv_std
-        grad_input = grad_output * scale.reshape(shape)
-        if not self._used_batch_stats:
-            return grad_input  # running statistics are constants
-        # dL/dx = scale * (g - sum(g) / n - centered * inv_std² * sum(g * centered) / n)
-        # (the docstring's formula with x̂ = centered * inv_std, and g taken before weight)
-        n = centered.size // self.num_features
-        grad_input -= centered * (scale * inv_std * inv_std * sum_grad_centered / n).reshape(shape)
-        grad_input -= (scale * sum_grad / n).reshape(shape)
-        return grad_input
+            self.weight.accumulate_grad(grad_weight)
+            self.bias.accumulate_grad(grad_bias)
+        return grad_x
+
+    def _reset_dtype_caches(self) -> None:
+        self._cache = None
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
-
-
-def _sum_of_products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``(a * b).sum`` over every axis but the channel axis 1, without the product array."""
-    axes = "nc" + "lhw"[:a.ndim - 2]
-    return np.einsum(f"{axes},{axes}->c", a, b)
 
 
 class BatchNorm1d(_BatchNorm):

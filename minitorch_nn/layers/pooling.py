@@ -1,14 +1,14 @@
-"""Pooling over NCHW images: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``, ``GlobalAvgPool2d``.
-
-Windowed pools loop over the ``kH * kW`` kernel offsets only; each step is one vectorised op over
-every image, channel and output position (the view ``_window`` returns).
-"""
+"""Pooling over NCHW images: ``MaxPool2d``, ``AvgPool2d`` (layers over ``functional.max_pool2d_*`` /
+``avg_pool2d_*``), ``AdaptiveAvgPool2d`` and ``GlobalAvgPool2d``."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..checks import as_float_array, check_grad_shape, check_images, int_pair, is_integer
+from ..functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
+                                  max_pool2d_forward)
+from ..kernels.im2col import output_size
 from ..module import Module
-from .conv import _as_float_input, _check_4d, _output_size, _pad, _pair, _window
 
 
 class _Pool2d(Module):
@@ -17,52 +17,31 @@ class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = _pair(name, "kernel_size", kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(name, "stride", stride)
-        self.padding = _pair(name, "padding", padding, minimum=0)
+        self.kernel_size = int_pair(name, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else int_pair(name, "stride", stride)
+        self.padding = int_pair(name, "padding", padding, minimum=0)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(f"{name}: padding {self.padding} must be at most half the kernel size "
                              f"{self.kernel_size} (as in PyTorch)")
-        self._input_shape = None
+        self._cache = None
 
     def _name(self) -> str:
         return (f"{type(self).__name__}(kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding})")
 
-    def _prepare(self, x) -> tuple[np.ndarray, tuple[int, int]]:
-        x = _as_float_input(x)
-        _check_4d(self._name(), x)
-        return x, _output_size(self._name(), x.shape, self.kernel_size, self.stride, self.padding)
+    def _check_input(self, x) -> np.ndarray:
+        x = as_float_array(x)
+        check_images(self._name(), x)
+        output_size(self._name(), x.shape, self.kernel_size, self.stride, self.padding)  # fits, or says why
+        return x
 
-    @property
-    def _non_overlapping(self) -> bool:
-        """kernel == stride and no padding: each input pixel lies in at most one window, so the
-        gradient is written with a single reshape instead of accumulated offset by offset."""
-        return self.kernel_size == self.stride and self.padding == (0, 0)
+    def _check_grad(self, grad_output) -> np.ndarray:
+        self._require_forward(self._cache)
+        geometry = self._cache.geometry
+        return check_grad_shape(type(self).__name__, grad_output, geometry.input_shape[:2] + geometry.output_size)
 
-    def _spread(self, grad_per_offset, output_size, dtype) -> np.ndarray:
-        """dL/dx from ``grad_per_offset(offset) -> (N, C, H_out, W_out)``, the gradient that each
-        kernel offset ``offset = i * kW + j`` sends back to the pixel it saw."""
-        N, C, H, W = self._input_shape
-        (kH, kW), (pH, pW), (Ho, Wo) = self.kernel_size, self.padding, output_size
-        if self._non_overlapping:
-            # Windows tile x: grad_x[n, c, h*kH + i, w*kW + j] = grad_per_offset(i*kW + j)[n, c, h, w].
-            tiles = np.empty((N, C, Ho, kH, Wo, kW), dtype=dtype)
-            for i in range(kH):
-                for j in range(kW):
-                    tiles[:, :, :, i, :, j] = grad_per_offset(i * kW + j)
-            tiles = tiles.reshape(N, C, Ho * kH, Wo * kW)
-            if (Ho * kH, Wo * kW) == (H, W):
-                return tiles
-            grad_input = np.zeros((N, C, H, W), dtype=dtype)  # rows/columns no window covered
-            grad_input[:, :, :Ho * kH, :Wo * kW] = tiles
-            return grad_input
-        padded = np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=dtype)
-        for i in range(kH):
-            for j in range(kW):
-                window = _window(padded, i, j, self.stride, output_size)
-                np.add(window, grad_per_offset(i * kW + j), out=window)  # window += ..., overlaps add up
-        return padded[:, :, pH:pH + H, pW:pW + W]
+    def _reset_dtype_caches(self) -> None:
+        self._cache = None
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -84,32 +63,12 @@ class MaxPool2d(_Pool2d):
     window offset of each maximum (one byte per output for kernels up to 16x16).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0) -> None:
-        super().__init__(kernel_size, stride, padding)
-        self._argmax = None
-
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x, output_size = self._prepare(x)
-        kH, kW = self.kernel_size
-        padded = _pad(x, self.padding, value=-np.inf)
-        # Running maximum over the kernel offsets; `argmax` records the first offset reaching it.
-        output = _window(padded, 0, 0, self.stride, output_size).copy()
-        argmax = np.zeros(output.shape, dtype=np.min_scalar_type(kH * kW - 1))
-        for offset in range(1, kH * kW):
-            window = _window(padded, offset // kW, offset % kW, self.stride, output_size)
-            np.copyto(argmax, offset, where=window > output)  # strictly greater: ties keep the first
-            np.maximum(output, window, out=output)  # (np.maximum also propagates NaN)
-        self._argmax, self._input_shape = argmax, x.shape
-        return output
+        out, self._cache = max_pool2d_forward(self._check_input(x), self.kernel_size, self.stride, self.padding)
+        return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self._require_forward(self._argmax)
-        argmax = self._argmax
-        grad_output = _check_grad_shape(self, grad_output, argmax.shape)
-        zero = grad_output.dtype.type(0)
-        # dL/dx at offset o of a window = dL/dy where the window's maximum sits at o.
-        return self._spread(lambda offset: np.where(argmax == offset, grad_output, zero),
-                            argmax.shape[2:], grad_output.dtype)
+        return max_pool2d_backward(self._check_grad(grad_output), self._cache)
 
 
 class AvgPool2d(_Pool2d):
@@ -132,35 +91,14 @@ class AvgPool2d(_Pool2d):
     def __init__(self, kernel_size, stride=None, padding=0, count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding)
         self.count_include_pad = count_include_pad
-        self._divisor = None
-
-    def _divisor_for(self, x: np.ndarray, output_size) -> np.ndarray | float:
-        kH, kW = self.kernel_size
-        if self.count_include_pad or self.padding == (0, 0):
-            return float(kH * kW)
-        # Unpadded pixels per window: the same window sum over a map of ones, (H_out, W_out).
-        ones = _pad(np.ones((1, 1) + x.shape[2:], dtype=x.dtype), self.padding)
-        return sum(_window(ones, i, j, self.stride, output_size) for i in range(kH) for j in range(kW))[0, 0]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x, output_size = self._prepare(x)
-        kH, kW = self.kernel_size
-        padded = _pad(x, self.padding)
-        output = _window(padded, 0, 0, self.stride, output_size).copy()
-        for offset in range(1, kH * kW):
-            np.add(output, _window(padded, offset // kW, offset % kW, self.stride, output_size), out=output)
-        self._divisor, self._input_shape = self._divisor_for(x, output_size), x.shape
-        output /= np.asarray(self._divisor, dtype=x.dtype)
-        return output
+        out, self._cache = avg_pool2d_forward(self._check_input(x), self.kernel_size, self.stride, self.padding,
+                                              self.count_include_pad)
+        return out
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self._require_forward(self._divisor)
-        N, C = self._input_shape[:2]
-        output_size = _output_size(self._name(), self._input_shape, self.kernel_size, self.stride, self.padding)
-        grad_output = _check_grad_shape(self, grad_output, (N, C) + output_size)
-        # dL/dx = dL/dy / count at every pixel of the window.
-        share = grad_output / np.asarray(self._divisor, dtype=grad_output.dtype)
-        return self._spread(lambda offset: share, output_size, grad_output.dtype)
+        return avg_pool2d_backward(self._check_grad(grad_output), self._cache)
 
     def extra_repr(self) -> str:
         extra = "" if self.count_include_pad else ", count_include_pad=False"
@@ -190,8 +128,7 @@ class AdaptiveAvgPool2d(Module):
             sizes = tuple(output_size)
         else:
             sizes = (output_size, output_size)
-        if not all(s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0)
-                   for s in sizes):
+        if not all(s is None or (is_integer(s) and s > 0) for s in sizes):
             raise ValueError(f"AdaptiveAvgPool2d: output_size must be a positive int or a pair of them "
                              f"(None keeps the input size), got {output_size!r}")
         self.output_size = output_size
@@ -200,8 +137,8 @@ class AdaptiveAvgPool2d(Module):
         self._input_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_float_input(x)
-        _check_4d(f"AdaptiveAvgPool2d(output_size={self.output_size})", x)
+        x = as_float_array(x)
+        check_images(f"AdaptiveAvgPool2d(output_size={self.output_size})", x)
         N, C, H, W = x.shape
         Ho, Wo = (H if self._sizes[0] is None else self._sizes[0]), (W if self._sizes[1] is None else self._sizes[1])
         self._input_shape = x.shape
@@ -216,13 +153,13 @@ class AdaptiveAvgPool2d(Module):
         self._require_forward(self._matrices)
         N, C, H, W = self._input_shape
         if not self._matrices:
-            grad_output = _check_grad_shape(self, grad_output, (N, C, 1, 1))
+            grad_output = check_grad_shape(type(self).__name__, grad_output, (N, C, 1, 1))
             # dL/dx = dL/dy / (H * W) at every pixel.
             grad_input = np.empty(self._input_shape, dtype=grad_output.dtype)
             grad_input[...] = grad_output / (H * W)
             return grad_input
         rows, columns = self._matrices
-        grad_output = _check_grad_shape(self, grad_output, (N, C, rows.shape[0], columns.shape[0]))
+        grad_output = check_grad_shape(type(self).__name__, grad_output, (N, C, rows.shape[0], columns.shape[0]))
         return rows.T @ grad_output @ columns
 
     def extra_repr(self) -> str:
@@ -253,23 +190,15 @@ class GlobalAvgPool2d(Module):
         self._input_shape = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_float_input(x)
-        _check_4d("GlobalAvgPool2d()", x)
+        x = as_float_array(x)
+        check_images("GlobalAvgPool2d()", x)
         self._input_shape = x.shape
         return x.mean(axis=(2, 3))
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         self._require_forward(self._input_shape)
         N, C, H, W = self._input_shape
-        grad_output = _check_grad_shape(self, grad_output, (N, C))
+        grad_output = check_grad_shape(type(self).__name__, grad_output, (N, C))
         grad_input = np.empty(self._input_shape, dtype=grad_output.dtype)
         grad_input[...] = (grad_output / (H * W))[:, :, None, None]
         return grad_input
-
-
-def _check_grad_shape(module: Module, grad_output, expected: tuple) -> np.ndarray:
-    grad_output = _as_float_input(grad_output)
-    if grad_output.shape != tuple(expected):
-        raise ValueError(f"{type(module).__name__}.backward: grad_output has shape {grad_output.shape}, "
-                         f"expected the output's shape {tuple(expected)}")
-    return grad_output

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
+from ..functional.activations import log_softmax
 from .loss import Loss
 
 
@@ -38,7 +38,7 @@ class CrossEntropyLoss(Loss):
         n, num_classes = scores.shape
         weight = self._check_weight(self.weight, num_classes, scores.dtype)
         target = np.asarray(target)
-        log_probs = F.log_softmax(scores, axis=1)
+        log_probs = log_softmax(scores, axis=1)
         self._log_probs = log_probs
         if weight is None and self.label_smoothing == 0 and target.ndim == 1:
             # The common case: q is one-hot, so the loss picks one log-probability per row.

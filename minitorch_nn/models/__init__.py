@@ -1,4 +1,5 @@
-"""Ready-made models built from ``minitorch_nn`` layers (``mt.models.ThreeLayerConvNet`` …)."""
+"""Ready-made models built from ``minitorch_nn`` layers: ``MLP`` (also ``mt.MLP``), ``ThreeLayerConvNet``, ``ConvNet``."""
 from .convnets import ConvNet, ThreeLayerConvNet
+from .mlp import MLP
 
-__all__ = ["ThreeLayerConvNet", "ConvNet"]
+__all__ = ["MLP", "ThreeLayerConvNet", "ConvNet"]

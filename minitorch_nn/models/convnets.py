@@ -10,7 +10,7 @@ from typing import Sequence
 from .. import init
 from ..layers import (BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, ReLU,
                       Sequential)
-from ..layers.conv import _pair
+from ..checks import int_pair
 from ..parameter import DEFAULT_DTYPE
 
 
@@ -43,7 +43,7 @@ class ThreeLayerConvNet(Sequential):
                  image_size=32, dtype=DEFAULT_DTYPE) -> None:
         if len(channels) != 2:
             raise ValueError(f"ThreeLayerConvNet: channels must give 2 sizes (one per conv), got {channels!r}")
-        height, width = _pair("ThreeLayerConvNet", "image_size", image_size)
+        height, width = int_pair("ThreeLayerConvNet", "image_size", image_size)
         first, second = channels
         super().__init__(OrderedDict([
             ("conv1", _kaiming_conv(Conv2d(in_channels, first, 5, padding=2, dtype=dtype))),
@@ -111,7 +111,7 @@ class ConvNet(Sequential):
         else:
             if image_size is None:
                 raise ValueError("ConvNet: head='flatten' needs image_size (e.g. image_size=32) to size the Linear")
-            height, width_px = _pair("ConvNet", "image_size", image_size)
+            height, width_px = int_pair("ConvNet", "image_size", image_size)
             shrink = 2 ** len(channels)
             if height < shrink or width_px < shrink:
                 raise ValueError(f"ConvNet: {len(channels)} blocks halve a {height}x{width_px} image to nothing; "

@@ -1,5 +1,5 @@
 """Optimisers (``SGD``, ``RMSprop``, ``Adagrad``, ``Adam``, ``AdamW``), learning-rate schedulers
-(``lr_scheduler``) and the classic functional update rules (``functional``).
+(``lr_scheduler``) and the classic course update rules (``update_rules``; ``functional`` is its old name).
 
 The optimisers follow ``torch.optim``: same arguments, defaults, ``param_groups``,
 ``state_dict`` layout and the same floating-point update as PyTorch's single-tensor code::
@@ -7,11 +7,11 @@ The optimisers follow ``torch.optim``: same arguments, defaults, ``param_groups`
     optimizer = mt.optim.Adam(model.parameters(), lr=1e-3)
     optimizer.zero_grad(); model.backward(criterion.backward()); optimizer.step()
 """
-from . import functional, lr_scheduler
+from . import functional, lr_scheduler, update_rules
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "lr_scheduler", "functional"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "lr_scheduler", "update_rules", "functional"]

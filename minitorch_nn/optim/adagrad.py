@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.inplace import add_scaled_product_, add_scaled_quotient_
+from .hyperparameters import hyperparameter
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -32,35 +34,27 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        hyperparameter("Adagrad", "lr", lr, invalid="Invalid learning rate: {}")
+        hyperparameter("Adagrad", "lr_decay", lr_decay, invalid="Invalid lr_decay value: {}")
+        hyperparameter("Adagrad", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
+        hyperparameter("Adagrad", "initial_accumulator_value", initial_accumulator_value,
+                       invalid="Invalid initial_accumulator_value value: {}")
+        hyperparameter("Adagrad", "eps", eps, invalid="Invalid epsilon value: {}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)
 
     def _update(self, param, grad, state, group):
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
-        weight_decay = float(group["weight_decay"])
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(param, group["initial_accumulator_value"])
         state["step"] += 1
-        tmp, std = self._scratch(param, "tmp"), self._scratch(param, "std")
+        temporary, std = self._scratch("temporary", param), self._scratch("std", param)
 
-        grad = self._with_weight_decay(param, grad, weight_decay)
-
+        grad = self._with_weight_decay(param, grad, float(group["weight_decay"]))
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
-        # sum = sum + grad**2;  std = sqrt(sum) + eps
-        state_sum = state["sum"]
-        state_sum += np.multiply(grad, grad, out=tmp)
-        np.add(np.sqrt(state_sum, out=std), eps, out=std)
-        # param = param - clr * grad / std
-        param -= np.divide(np.multiply(grad, clr, out=tmp), std, out=tmp)
+        state_sum = add_scaled_product_(state["sum"], 1.0, grad, grad, temporary)   # s = s + g²
+        np.sqrt(state_sum, out=std)
+        std += eps                                                                 # sqrt(s) + eps
+        add_scaled_quotient_(param, -clr, grad, std, temporary)                    # p = p - clr * g / std

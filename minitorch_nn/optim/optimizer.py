@@ -13,10 +13,11 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..kernels.inplace import axpy
+from ..kernels.inplace import add_scaled_
+from ..kernels.workspace import Workspace
 from ..parameter import Parameter
 
-__all__ = ["Optimizer", "required", "lerp_"]
+__all__ = ["Optimizer", "required"]
 
 
 class _RequiredParameter:
@@ -72,7 +73,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch_buffers: dict[tuple, np.ndarray] = {}
+        self._workspace = Workspace()  # scratch memory of the updates, owned by this optimiser
 
         if isinstance(params, (Parameter, np.ndarray)):
             raise TypeError(
@@ -110,37 +111,21 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError("param_group must have a 'params' entry (a list of Parameters)")
         group = dict(param_group)
-        params = group["params"]
-        if isinstance(params, Parameter):
-            params = [params]
-        elif isinstance(params, (set, frozenset)):
-            raise TypeError(_SET_ERROR)
-        else:
-            params = list(params)
-
-        names = [p[0] for p in params if isinstance(p, tuple)]
-        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        group["params"], names = _parameters_and_names(group["params"])
         if names:
-            if len(names) != len(params):
-                raise ValueError(
-                    "all optimizer params should be with/without names. Some param names are missing"
-                )
             group["param_names"] = names
-        for p in params:
-            if not isinstance(p, Parameter):
-                raise TypeError(
-                    f"optimizer can only optimize Parameters, but one of the params is "
-                    f"{_typename(p)}; wrap arrays as mt.Parameter(array) or pass model.parameters()"
-                )
-        group["params"] = params
-
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(
                     f"parameter group didn't specify a value of required optimization parameter {name}"
                 )
             group.setdefault(name, default)
+        self._check_new_group(group)
+        self.param_groups.append(group)
 
+    def _check_new_group(self, group: dict[str, Any]) -> None:
+        """No parameter twice, in this group or across groups; names in all groups or in none."""
+        params = group["params"]
         if len({id(p) for p in params}) != len(params):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
@@ -151,7 +136,6 @@ class Optimizer:
                 "all optimizer param groups should be with/without names. cannot add param group "
                 f"{'with' if 'param_names' in group else 'without'} names to the optimizer"
             )
-        self.param_groups.append(group)
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -161,13 +145,13 @@ class Optimizer:
                 p.zero_grad(set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
-        """Update every parameter that has a ``.grad``; returns ``closure()`` if given."""
+        """Update every trainable parameter that has a ``.grad``; returns ``closure()`` if given."""
         loss = closure() if closure is not None else None
         for group in self.param_groups:
             maximize = group.get("maximize", False)
             for p in group["params"]:
                 grad = p.grad
-                if grad is None:
+                if grad is None or not p.requires_grad:
                     continue
                 if grad.shape != p.data.shape:
                     raise ValueError(
@@ -175,7 +159,7 @@ class Optimizer:
                         f"expected the parameter's shape {p.data.shape}"
                     )
                 if maximize:
-                    grad = np.negative(grad, out=self._scratch(p.data, "maximize"))
+                    grad = np.negative(grad, out=self._scratch("negated_grad", p.data))
                 self._update(p.data, grad, self.state[p], group)
         return loss
 
@@ -184,26 +168,18 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement _update(param, grad, state, group)")
 
     def _with_weight_decay(self, param: np.ndarray, grad: np.ndarray, weight_decay: float) -> np.ndarray:
-        """``grad + weight_decay * param`` (the L2 penalty's gradient) in a scratch buffer, so
+        """``grad + weight_decay * param`` (the L2 penalty's gradient) in scratch memory, so
         ``.grad`` stays as backward left it; ``grad`` itself when ``weight_decay`` is 0."""
         if weight_decay == 0:
             return grad
-        decayed = self._scratch(param, "grad")
+        decayed = self._scratch("decayed_grad", param)
         np.copyto(decayed, grad)
-        axpy(weight_decay, param, decayed, self._scratch(param, "tmp"))
-        return decayed
+        return add_scaled_(decayed, weight_decay, param, scratch=self._scratch("temporary", param))
 
-    def _scratch(self, like: np.ndarray, slot: str) -> np.ndarray:
-        """A reusable uninitialised array of ``like``'s shape and dtype, one per ``slot`` name.
-
-        Holds a temporary of one parameter's update (shared by same-shaped parameters),
-        so a step allocates nothing; never part of the state.
-        """
-        key = (like.shape, like.dtype.str, slot)
-        buf = self._scratch_buffers.get(key)
-        if buf is None:
-            buf = self._scratch_buffers[key] = np.empty_like(like)
-        return buf
+    def _scratch(self, purpose: str, like: np.ndarray) -> np.ndarray:
+        """An uninitialised array shaped like ``like`` for one temporary of one parameter's update,
+        reused from step to step (see ``Workspace``); never part of the state."""
+        return self._workspace.like(purpose, like)
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -240,6 +216,26 @@ class Optimizer:
         (parameters are matched by position). Arrays are copied (cast to the parameter's
         dtype). String keys (``"0"``, as a JSON round trip leaves them) are accepted.
         """
+        self._check_state_dict(state_dict)
+        saved_groups = state_dict["param_groups"]
+        by_index: dict[int, Parameter] = {}
+        for group, saved in zip(self.param_groups, saved_groups):
+            for saved_index, p in zip(saved["params"], group["params"]):
+                by_index[int(saved_index)] = p
+        new_state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            index = int(key)
+            if index not in by_index:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state refers to parameter {index}, but the saved "
+                    f"param_groups list only parameters {sorted(by_index)}"
+                )
+            new_state[by_index[index]] = self._restored_state(values, by_index[index], index)
+        self.param_groups = [self._restored_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)]
+        self.state = new_state
+
+    def _check_state_dict(self, state_dict) -> None:
+        """The layout ``state_dict()`` writes, with groups of the sizes this optimiser has."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError(
@@ -261,64 +257,53 @@ class Optimizer:
                     f"{len(group['params'])} in this {name}"
                 )
 
-        id_map: dict[int, Parameter] = {}
-        for group, saved in zip(self.param_groups, saved_groups):
-            for saved_index, p in zip(saved["params"], group["params"]):
-                id_map[int(saved_index)] = p
+    def _restored_state(self, values: dict, param: Parameter, index: int) -> dict[str, Any]:
+        """A copy of one parameter's saved state; arrays checked against its shape and cast to its dtype."""
+        restored = {}
+        for key, value in values.items():
+            if isinstance(value, np.ndarray):
+                if value.shape != param.data.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
+                        f"{value.shape}, but the parameter has shape {param.data.shape}; was the "
+                        f"optimizer built over the same model?"
+                    )
+                value = np.array(value, dtype=param.data.dtype if value.dtype.kind == "f" else value.dtype, copy=True)
+            else:
+                value = copy.deepcopy(value)
+            restored[key] = value
+        return restored
 
-        new_state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
-        for key, values in state_dict["state"].items():
-            index = int(key)
-            if index not in id_map:
-                raise ValueError(
-                    f"{name}.load_state_dict: state refers to parameter {index}, but the saved "
-                    f"param_groups list only parameters {sorted(id_map)}"
-                )
-            p = id_map[index]
-            restored = {}
-            for k, v in values.items():
-                if isinstance(v, np.ndarray):
-                    if v.shape != p.data.shape:
-                        raise ValueError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {index} has shape "
-                            f"{v.shape}, but the parameter has shape {p.data.shape}; was the "
-                            f"optimizer built over the same model?"
-                        )
-                    v = np.array(v, dtype=p.data.dtype if v.dtype.kind == "f" else v.dtype, copy=True)
-                else:
-                    v = copy.deepcopy(v)
-                restored[k] = v
-            new_state[p] = restored
-
-        new_groups = []
-        for group, saved in zip(self.param_groups, saved_groups):
-            new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
-            for k, default in self.defaults.items():
-                if k not in new_group:
-                    new_group[k] = group[k]
-                elif isinstance(default, tuple) and isinstance(new_group[k], list):
-                    new_group[k] = tuple(new_group[k])  # e.g. betas after a JSON round trip
-            new_group["params"] = group["params"]
-            if "param_names" in group and "param_names" not in new_group:
-                new_group["param_names"] = group["param_names"]
-            new_groups.append(new_group)
-
-        self.state = new_state
-        self.param_groups = new_groups
+    def _restored_group(self, group: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+        """The saved hyper-parameters over this group's parameters (and names)."""
+        new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+        for k, default in self.defaults.items():
+            if k not in new_group:
+                new_group[k] = group[k]
+            elif isinstance(default, tuple) and isinstance(new_group[k], list):
+                new_group[k] = tuple(new_group[k])  # e.g. betas after a JSON round trip
+        new_group["params"] = group["params"]
+        if "param_names" in group and "param_names" not in new_group:
+            new_group["param_names"] = group["param_names"]
+        return new_group
 
 
-
-def lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch: np.ndarray) -> np.ndarray:
-    """``start = start + weight * (end - start)`` in place, with ``torch.lerp_``'s rounding.
-
-    Like PyTorch, a weight of 0.5 or more uses ``end - (1 - weight) * (end - start)``.
-    ``scratch`` is a temporary of ``start``'s shape (it must not be ``end``).
-    """
-    np.subtract(end, start, out=scratch)
-    if abs(weight) < 0.5:
-        scratch *= weight
-        start += scratch
+def _parameters_and_names(params) -> tuple[list[Parameter], list[str]]:
+    """A group's ``params`` as a list of Parameters, and their names when given as ``(name, param)`` pairs."""
+    if isinstance(params, Parameter):
+        params = [params]
+    elif isinstance(params, (set, frozenset)):
+        raise TypeError(_SET_ERROR)
     else:
-        scratch *= 1 - weight
-        np.subtract(end, scratch, out=start)
-    return start
+        params = list(params)
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    params = [p[1] if isinstance(p, tuple) else p for p in params]
+    if names and len(names) != len(params):
+        raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise TypeError(
+                f"optimizer can only optimize Parameters, but one of the params is "
+                f"{_typename(p)}; wrap arrays as mt.Parameter(array) or pass model.parameters()"
+            )
+    return params, names

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, lerp_
+from ..kernels.inplace import add_scaled_, add_scaled_product_, add_scaled_quotient_, lerp_, scale_
+from .hyperparameters import hyperparameter
+from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
 
@@ -37,16 +39,11 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        hyperparameter("RMSprop", "lr", lr, invalid="Invalid learning rate: {}")
+        hyperparameter("RMSprop", "eps", eps, invalid="Invalid epsilon value: {}")
+        hyperparameter("RMSprop", "momentum", momentum, invalid="Invalid momentum value: {}")
+        hyperparameter("RMSprop", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
+        hyperparameter("RMSprop", "alpha", alpha, invalid="Invalid alpha value: {}")
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                         momentum=momentum, centered=centered, maximize=maximize)
         super().__init__(params, defaults)
@@ -62,30 +59,21 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
-        tmp, avg = self._scratch(param, "tmp"), self._scratch(param, "avg")
+        temporary, avg = self._scratch("temporary", param), self._scratch("avg", param)
 
         grad = self._with_weight_decay(param, grad, weight_decay)
-
-        # square_avg = alpha * square_avg + (1 - alpha) * grad**2
-        square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += np.multiply(np.multiply(grad, 1 - alpha, out=tmp), grad, out=tmp)
-
+        # v = alpha * v + (1 - alpha) * g²
+        square_avg = add_scaled_product_(scale_(state["square_avg"], alpha), 1 - alpha, grad, grad, temporary)
         if group["centered"]:
-            # grad_avg = alpha * grad_avg + (1 - alpha) * grad;  avg = sqrt(square_avg - grad_avg**2)
-            grad_avg = lerp_(state["grad_avg"], grad, 1 - alpha, tmp)
-            np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=avg), out=avg)
-            np.sqrt(avg, out=avg)
+            grad_avg = lerp_(state["grad_avg"], grad, 1 - alpha, temporary)   # a = alpha * a + (1 - alpha) * g
+            np.copyto(avg, square_avg)
+            np.sqrt(add_scaled_product_(avg, -1.0, grad_avg, grad_avg, temporary), out=avg)  # sqrt(v - a²)
         else:
             np.sqrt(square_avg, out=avg)
         avg += eps
-
         if momentum > 0:
-            # buf = momentum * buf + grad / avg;  param = param - lr * buf
-            buf = state["momentum_buffer"]
-            buf *= momentum
-            buf += np.divide(grad, avg, out=tmp)
-            param -= np.multiply(buf, lr, out=tmp)
+            # b = momentum * b + g / avg
+            buf = add_scaled_quotient_(scale_(state["momentum_buffer"], momentum), 1.0, grad, avg, temporary)
+            add_scaled_(param, -lr, buf, temporary)                           # p = p - lr * b
         else:
-            # param = param - lr * grad / avg
-            param -= np.divide(np.multiply(grad, lr, out=tmp), avg, out=tmp)
+            add_scaled_quotient_(param, -lr, grad, avg, temporary)             # p = p - lr * g / avg

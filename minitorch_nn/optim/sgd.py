@@ -1,7 +1,8 @@
 """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
-from ..kernels.inplace import axpy, scal
+from ..kernels.inplace import add_scaled_, scale_
+from .hyperparameters import hyperparameter
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -32,12 +33,10 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        hyperparameter("SGD", "lr", lr, invalid="Invalid learning rate: {}")
+        hyperparameter("SGD", "momentum", momentum, invalid="Invalid momentum value: {}")
+        hyperparameter("SGD", "dampening", dampening, minimum=None)
+        hyperparameter("SGD", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -47,21 +46,22 @@ class SGD(Optimizer):
     def _update(self, param, grad, state, group):
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-        tmp = self._scratch(param, "tmp")  # for axpy's numpy path (small arrays, or no BLAS)
+        temporary = self._scratch("temporary", param)  # for the small arrays numpy updates
+
         grad = self._with_weight_decay(param, grad, weight_decay)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = grad.copy()
             else:
-                # buf = momentum * buf + (1 - dampening) * grad
-                scal(momentum, buf)
-                axpy(1 - dampening, grad, buf, tmp)
+                # b = momentum * b + (1 - dampening) * g
+                add_scaled_(scale_(buf, momentum), 1 - dampening, grad, temporary)
             if group["nesterov"]:
-                # param = param - lr * (grad + momentum * buf), as two one-pass updates
-                axpy(-lr, grad, param, tmp)
-                axpy(-lr * momentum, buf, param, tmp)
-                return
-            grad = buf
-        # param = param - lr * grad
-        axpy(-lr, grad, param, tmp)
+                # g = g + momentum * b
+                nesterov_grad = self._scratch("nesterov_grad", param)
+                nesterov_grad[...] = grad
+                grad = add_scaled_(nesterov_grad, momentum, buf, temporary)
+            else:
+                grad = buf
+        # p = p - lr * g
+        add_scaled_(param, -lr, grad, temporary)

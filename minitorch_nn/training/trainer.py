@@ -173,7 +173,7 @@ class Trainer:
         if not math.isfinite(loss):
             raise self._diverged(epoch, iteration, f"the loss is {loss}")
         # The input is data: its gradient is never needed, so the first layer skips it.
-        self.model.backward_parameters(self.loss_fn.backward())
+        self.model.backward_without_input_grad(self.loss_fn.backward())
         if self.clip_grad_norm is not None:
             clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
         self.optimizer.step()

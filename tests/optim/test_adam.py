@@ -8,12 +8,13 @@ import minitorch_nn as mt
 from minitorch_nn import optim
 
 
-@pytest.mark.parametrize("cls, weight_decay", [(optim.Adam, 0), (optim.AdamW, 1e-2)])
-def test_defaults_match_pytorch(cls, weight_decay):
+@pytest.mark.parametrize("cls, weight_decay, extra", [(optim.Adam, 0, {"decoupled_weight_decay": False}),
+                                                      (optim.AdamW, 1e-2, {})])
+def test_defaults_match_pytorch(cls, weight_decay, extra):
     sig = inspect.signature(cls)
     assert {k: v.default for k, v in sig.parameters.items() if k != "params"} == {
         "lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": weight_decay, "amsgrad": False,
-        "maximize": False,
+        "maximize": False, **extra,
     }
 
 
@@ -86,5 +87,24 @@ def test_adamw_with_zero_decay_is_adam():
     np.testing.assert_array_equal(pw.data, pa.data)
 
 
-def test_adamw_is_its_own_class():
-    assert not issubclass(optim.AdamW, optim.Adam)
+def test_adamw_is_adam_with_decoupled_weight_decay():
+    """As PyTorch (>= 2.7): ``AdamW`` subclasses ``Adam`` and differs only by its weight-decay rule."""
+    assert issubclass(optim.AdamW, optim.Adam)
+    assert optim.AdamW([mt.Parameter(np.zeros(2))]).param_groups[0]["decoupled_weight_decay"] is True
+    assert optim.Adam([mt.Parameter(np.zeros(2))]).param_groups[0]["decoupled_weight_decay"] is False
+    grads = [np.array([0.3, -2.0]), np.array([1.0, 0.5])]
+    pw, pa = mt.Parameter(np.array([1.0, -1.0])), mt.Parameter(np.array([1.0, -1.0]))
+    adamw = optim.AdamW([pw], lr=0.01, weight_decay=0.1)
+    adam = optim.Adam([pa], lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)
+    for g in grads:
+        pw.grad, pa.grad = g.copy(), g.copy()
+        adamw.step()
+        adam.step()
+    np.testing.assert_array_equal(pw.data, pa.data)
+
+
+def test_adamw_stays_decoupled_after_loading_an_adam_state():
+    p = mt.Parameter(np.zeros(2))
+    adamw = optim.AdamW([p])
+    adamw.load_state_dict(optim.Adam([mt.Parameter(np.zeros(2))]).state_dict())
+    assert adamw.param_groups[0]["decoupled_weight_decay"] is True

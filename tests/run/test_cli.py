@@ -1,4 +1,4 @@
-"""train.py / minitorch_nn.cli: the offline first run, config errors, resume, divergence, real MNIST."""
+"""train.py / minitorch_nn.run.cli: the offline first run, config errors, resume, divergence, real MNIST."""
 from __future__ import annotations
 
 import csv
@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from minitorch_nn.cli import RUN_FILES, main
+from minitorch_nn.run.cli import RUN_FILES, main
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY = """
 [data]
@@ -160,7 +160,7 @@ def test_a_conv_net_kind_trains_on_images(tmp_path):
 
 def test_train_py_is_a_thin_wrapper():
     source = (REPO / "train.py").read_text()
-    assert "from minitorch_nn.cli import main" in source and "sys.exit(main())" in source
+    assert "from minitorch_nn.run.cli import main" in source and "sys.exit(main())" in source
 
 
 @pytest.mark.skipif(not os.environ.get("MINITORCH_DATA"),

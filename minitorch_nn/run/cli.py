@@ -18,16 +18,24 @@ import json
 import math
 import os
 import platform
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 
-from .config import ConfigError, read_toml, resolve_config, write_config
+from .. import __version__, plot
+from ..data import DatasetError
+from ..data.download import unreachable
+from ..losses import CrossEntropyLoss
+from ..random import manual_seed
+from ..training import CheckpointError, Trainer, TrainingDiverged, evaluate, load_checkpoint, predict
+from .config import ConfigError, read_toml, resolve_config, unused_settings, write_config
+from .data_pipeline import build_data
+from .datasets import DATASETS, load_splits
+from .model_kinds import MODEL_KINDS, build_model
+from .optimizers import OPTIMIZERS, build_optimizer
+from .schedules import SCHEDULES, build_scheduler
 
 RUN_FILES = ("config.toml", "metrics.csv", "best.npz", "last.npz", "curves.png", "confusion.png", "summary.json")
 NETWORK_TIMEOUT = 3.0  # seconds: an offline first run must not hang on a download
@@ -41,21 +49,24 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    choices = "\n".join(f"{registry.section}.{registry.key} ({registry.what}s):\n{registry.help()}"
+                        for registry in (DATASETS, MODEL_KINDS, OPTIMIZERS, SCHEDULES))
     parser = argparse.ArgumentParser(
         prog="train.py",
         description="Train a minitorch_nn model and write a run folder (config.toml, metrics.csv, best.npz, "
                     "last.npz, curves.png, confusion.png, summary.json). Flags override the config file; "
                     "with no arguments the MNIST MLP recipe is trained (on the embedded Digits set "
                     "when MNIST is neither on disk nor downloadable).",
-        epilog="examples:  python train.py --config configs/cifar10_twolayer.toml\n"
+        epilog=f"{choices}\n\n"
+               "examples:  python train.py --config configs/cifar10_twolayer.toml\n"
                "           python train.py --resume runs/mnist_mlp-20240101-120000/last.npz --epochs 20",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="TOML", help="config file, e.g. configs/mnist_mlp.toml")
-    parser.add_argument("--dataset", metavar="NAME", help="mnist, fashion_mnist, cifar10 or digits")
+    parser.add_argument("--dataset", metavar="NAME", help=", ".join(DATASETS))
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs in total (with --resume: the new total)")
     parser.add_argument("--batch-size", type=int, metavar="N", help="training batch size")
     parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
-    parser.add_argument("--optimizer", metavar="NAME", help="sgd, rmsprop, adagrad, adam or adamw")
+    parser.add_argument("--optimizer", metavar="NAME", help=", ".join(OPTIMIZERS))
     parser.add_argument("--hidden", type=_hidden_sizes, metavar="SIZES", help="hidden layer sizes, e.g. 512,64")
     parser.add_argument("--seed", type=int, metavar="N", help="random seed")
     parser.add_argument("--data-dir", metavar="DIR",
@@ -83,9 +94,6 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # argparse has printed the usage error (code 2) or the help (code 0)
         return int(exit_.code or 0)
-    from .data import DatasetError
-    from .training import CheckpointError, TrainingDiverged
-
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _run(args)
@@ -108,25 +116,14 @@ def _error(message: str) -> None:
 # ---------------------------------------------------------------------------- one run
 def _run(args: argparse.Namespace) -> int:
     """Resolve the config, load the data, build the parts, train, then write the results."""
-    from . import __version__
-    from .training import Trainer, load_checkpoint
-    from .training.builders import unused_settings
-
     started = time.perf_counter()
-    if args.resume:
-        checkpoint, config, run_dir = _resume_config(args, load_checkpoint)
-        may_fall_back = False
-    else:
-        checkpoint, run_dir = None, None
-        config, dataset_chosen = _new_config(args)
-        may_fall_back = not dataset_chosen
+    checkpoint, config, run_dir, may_fall_back = _configure(args)
     splits, config["data"]["dataset"] = _load_data(config["data"]["dataset"], args.data_dir,
                                                    not args.no_download, may_fall_back)
     config["name"] = config["name"] or f"{config['data']['dataset']}_{config['model']['kind']}"
     for note in unused_settings(config):
         print(f"note: {note}")
     data, model, loss_fn, optimizer, scheduler = _build(config, splits)
-
     run_dir = run_dir or _new_run_dir(Path(args.out or "runs"), config["name"])
     write_config(config, run_dir / "config.toml",
                  header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
@@ -137,31 +134,29 @@ def _run(args: argparse.Namespace) -> int:
                       on_epoch_end=lambda trainer, record: trainer.history.to_csv(run_dir / "metrics.csv"))
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
-    epochs = config["train"]["epochs"]
-    print(f"run folder: {run_dir}")
-    print(f"data: {data.describe()}")
-    print(f"model: {_describe_model(config, data)} ({sum(p.size for p in model.parameters()):,} parameters); "
-          f"{config['optim']['name']} lr {config['optim']['lr']:g}, schedule {config['schedule']['name']}, "
-          f"batch {config['data']['batch_size']}, {epochs} epochs"
-          + (f", resuming after epoch {trainer.epoch}" if checkpoint is not None else ""))
+    _announce(run_dir, config, data, model, resumed_after=trainer.epoch if checkpoint is not None else None)
 
     trainer.history.to_csv(run_dir / "metrics.csv")
     fit_started = time.perf_counter()
-    trainer.fit(data.train, data.val, epochs=epochs)
+    trainer.fit(data.train, data.val, epochs=config["train"]["epochs"])
     timings = {"train_seconds": time.perf_counter() - fit_started,
                "epoch_seconds_total": float(sum(trainer.history.seconds))}
     _finish(run_dir, config, trainer, data, args, timings, started)
     return 0
 
 
+def _configure(args) -> tuple[dict | None, dict, Path | None, bool]:
+    """``(checkpoint, config, run_dir, may_fall_back)``: a resumed run's recorded state and folder,
+    or a new run's config; only a new run that did not choose its data set may fall back to Digits."""
+    if args.resume:
+        checkpoint, config, run_dir = _resume_config(args)
+        return checkpoint, config, run_dir, False
+    config, dataset_chosen = _new_config(args)
+    return None, config, None, not dataset_chosen
+
+
 def _build(config: dict, splits):
     """``(data, model, loss_fn, optimizer, scheduler)`` for a resolved config, seeded by it."""
-    from .losses import CrossEntropyLoss
-    from .random import manual_seed
-    from .training import MODEL_KINDS, build_model
-    from .training.builders import build_optimizer, build_scheduler
-    from .training.datasets import build_data
-
     seed = config["train"]["seed"]
     manual_seed(seed)
     flatten = MODEL_KINDS[config["model"]["kind"]].flatten_input
@@ -173,11 +168,22 @@ def _build(config: dict, splits):
     return data, model, loss_fn, optimizer, scheduler
 
 
+def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | None) -> None:
+    """The run's first lines: where it writes, what it trains on, and the recipe, each part
+    described by its registry entry."""
+    model_text = MODEL_KINDS[config["model"]["kind"]].description(config["model"], model)
+    optim_text = OPTIMIZERS[config["optim"]["name"]].description(config["optim"])
+    schedule_text = SCHEDULES[config["schedule"]["name"]].description(config["schedule"])
+    print(f"run folder: {run_dir}")
+    print(f"data: {data.describe()}")
+    print(f"model: {model_text} ({sum(p.size for p in model.parameters()):,} parameters); "
+          f"{optim_text} lr {config['optim']['lr']:g}, schedule {schedule_text}, "
+          f"batch {config['data']['batch_size']}, {config['train']['epochs']} epochs"
+          + (f", resuming after epoch {resumed_after}" if resumed_after is not None else ""))
+
+
 def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, started: float) -> None:
     """Test the final model, draw the curves and the confusion matrix, write summary.json."""
-    from . import __version__, plot
-    from .training import evaluate, predict
-
     test_loss, test_accuracy = evaluate(trainer.model, data.test, trainer.loss_fn)
     y_true, y_pred = predict(trainer.model, data.test)
     plot.training_curves(trainer.history, run_dir / "curves.png", title=config["name"])
@@ -219,7 +225,7 @@ def _new_config(args) -> tuple[dict, bool]:
     return config, chosen
 
 
-def _resume_config(args, load_checkpoint):
+def _resume_config(args):
     """``(checkpoint, config, run_dir)`` for ``--resume``: the recorded config, only
     ``--epochs`` may change it (the rest would break the exact continuation)."""
     path = Path(args.resume)
@@ -245,9 +251,6 @@ def _resume_config(args, load_checkpoint):
 def _load_data(name: str, root, download: bool, may_fall_back: bool):
     """``((train_set, test_set), name)``; the default run falls back to Digits when the data
     set is neither on disk nor downloadable, saying so in one line."""
-    from .data import DatasetError
-    from .training.datasets import load_splits
-
     try:
         return _load_or_download(name, root, download), name
     except DatasetError as error:
@@ -259,53 +262,18 @@ def _load_data(name: str, root, download: bool, may_fall_back: bool):
 
 def _load_or_download(name: str, root, download: bool):
     """Files on disk first; a download only when the mirror answers within a few seconds."""
-    from .data import DatasetError
-    from .training.datasets import DATASETS, load_splits
-
     try:
         return load_splits(name, root, download=False)
     except DatasetError as missing:
         if not download:
             raise
-        urls = _mirrors(name)
-        problem = _unreachable(urls)
+        problem = unreachable(DATASETS[name].mirrors, NETWORK_TIMEOUT)
         if problem:
             title = DATASETS[name].title
             raise DatasetError(f"the {title} files are not in this folder and cannot be downloaded: {problem}",
                                path=missing.path, fix=f"connect to the network, or copy the {title} files there "
                                f"(or point --data-dir / $MINITORCH_DATA at a folder that has them)") from None
         return load_splits(name, root, download=True)
-
-
-def _mirrors(name: str) -> tuple[str, ...]:
-    from . import data
-
-    classes = {"mnist": data.MNIST, "fashion_mnist": data.FashionMNIST, "cifar10": data.CIFAR10}
-    return tuple(getattr(classes.get(name), "mirrors", ()))
-
-
-def _unreachable(urls, timeout: float = NETWORK_TIMEOUT) -> str | None:
-    """None if the first mirror's host accepts a connection within ``timeout`` seconds, else why not.
-
-    The check runs in a daemon thread because a DNS lookup ignores socket timeouts.
-    """
-    if not urls:
-        return "there is no download address"
-    parsed = urlparse(urls[0])
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    outcome: list[str | None] = []
-
-    def connect() -> None:
-        try:
-            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
-            outcome.append(None)
-        except OSError as error:
-            outcome.append(f"cannot reach {parsed.hostname} ({error})")
-
-    thread = threading.Thread(target=connect, daemon=True)
-    thread.start()
-    thread.join(timeout + 1.0)
-    return outcome[0] if outcome else f"no answer from {parsed.hostname} within {timeout:g} s"
 
 
 def _new_run_dir(out: Path, name: str) -> Path:
@@ -318,16 +286,6 @@ def _new_run_dir(out: Path, name: str) -> Path:
         except FileExistsError:
             continue
     raise UsageError(f"cannot create a new run folder under {out}: too many runs named {name}-{stamp}")
-
-
-def _describe_model(config: dict, data) -> str:
-    model = config["model"]
-    if model["kind"] == "mlp":
-        sizes = [math.prod(data.input_shape)] + list(model["hidden"]) + [data.num_classes]
-        extras = [word for word, on in (("BatchNorm", model["batchnorm"]),
-                                         (f"dropout {model['dropout']:g}", model["dropout"] > 0)) if on]
-        return "MLP " + "-".join(map(str, sizes)) + (f" with {', '.join(extras)}" if extras else "")
-    return model["kind"]
 
 
 def _json_safe(value):

@@ -1,59 +1,19 @@
-"""Data sets by name and the loaders ``train.py`` trains on: split, normalise, augment, batch.
+"""From a resolved ``[data]`` table to the loaders a run trains on: split, normalise, augment, batch.
 
-``DATASETS`` maps ``[data] dataset`` to a loader of the train and test splits; ``build_data``
-turns a resolved ``[data]`` table into train / validation / test ``DataLoader``s. All three
-loaders are seeded, so the batch order and the augmentation of epoch e depend only on
-(seed, e) and the global generator is left to initialisation and dropout.
+All three loaders are seeded, so the batch order and the augmentation of epoch e depend only
+on (seed, e), and the global generator is left to initialisation and dropout.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
+from ..data import (Compose, DataLoader, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToFloat,
+                    channel_stats, random_split)
+from .datasets import DATASETS
+from .options import ConfigError
 
-@dataclass(frozen=True)
-class DatasetKind:
-    """One data set: ``load(root, train, download)`` returns the split (``.data`` uint8 images
-    ``(N, H, W)`` or ``(N, H, W, C)``, ``.targets``, ``.classes``); ``title`` is its usual name."""
-
-    name: str
-    title: str
-    load: Callable
-
-
-def _mnist(root, train, download):
-    from ..data import MNIST
-
-    return MNIST(root=root, train=train, download=download)
-
-
-def _fashion_mnist(root, train, download):
-    from ..data import FashionMNIST
-
-    return FashionMNIST(root=root, train=train, download=download)
-
-
-def _cifar10(root, train, download):
-    from ..data import CIFAR10
-
-    return CIFAR10(root=root, train=train, download=download)
-
-
-def _digits(root, train, download):
-    from ..data import Digits
-
-    return Digits(train=train)  # embedded in scikit-learn: no root, no download
-
-
-DATASETS: dict[str, DatasetKind] = {kind.name: kind for kind in (
-    DatasetKind("mnist", "MNIST", _mnist),
-    DatasetKind("fashion_mnist", "Fashion-MNIST", _fashion_mnist),
-    DatasetKind("cifar10", "CIFAR-10", _cifar10),
-    DatasetKind("digits", "Digits", _digits),
-)}
 AUGMENTATIONS = ("crop", "flip")
 
 
@@ -87,12 +47,6 @@ class DataBundle:
         return f"{self.title}, {self.train.num_samples} train / {val} val / {self.test.num_samples} test images"
 
 
-def load_splits(name: str, root=None, download: bool = True):
-    """``(train_set, test_set)`` of data set ``name``; raises ``DatasetError`` as the data sets do."""
-    kind = DATASETS[name]
-    return kind.load(root, True, download), kind.load(root, False, download)
-
-
 def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
                eval_batch_size: int = 1000) -> DataBundle:
     """Loaders for the resolved ``[data]`` table.
@@ -106,18 +60,9 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
         eval_batch_size: batch size of the validation and test loaders (no gradients, so
             larger batches are just faster).
     """
-    from ..data import Compose, DataLoader, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToFloat
-    from ..data import random_split
-
     train_set, test_set = splits
     n = len(train_set)
-    val_size = data_config["val_size"]
-    num_val = val_size if isinstance(val_size, int) else int(round(val_size * n))
-    if not 0 <= num_val < n:
-        from ..config import ConfigError
-
-        raise ConfigError(f"config value data.val_size = {val_size} asks for {num_val} validation images, "
-                          f"but the training set has only {n}; use a smaller count or a fraction like 0.1")
+    num_val = _validation_count(data_config["val_size"], n)
     train_part, val_part = random_split(train_set, [n - num_val, num_val], seed=seed)
 
     images = np.asarray(train_set.data)
@@ -132,12 +77,8 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
         common.append(Normalize(mean[0], std[0]) if grayscale else Normalize(mean, std))
     common.append(Flatten() if flatten else ChannelsFirst())
 
-    augment = []
-    for name in data_config["augment"]:
-        if name == "crop":
-            augment.append(RandomCrop(images.shape[1:3], padding=data_config["crop_padding"]))
-        elif name == "flip":
-            augment.append(RandomHorizontalFlip())
+    augment = [RandomCrop(images.shape[1:3], padding=data_config["crop_padding"]) if name == "crop"
+               else RandomHorizontalFlip() for name in data_config["augment"]]
     batch_size = data_config["batch_size"]
     # A last batch of one sample would break BatchNorm's batch statistics: drop it only then.
     drop_last = (n - num_val) % batch_size == 1
@@ -150,23 +91,13 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
     return DataBundle(DATASETS[data_config["dataset"]].title, train, val, test, classes, input_shape, mean, std)
 
 
-def channel_stats(images: np.ndarray, indices: np.ndarray, chunk: int = 4096) -> tuple[list, list]:
-    """Per-channel mean and std of ``images[indices] / 255`` (uint8 ``(N, H, W[, C])``).
-
-    Summed in float64 over chunks of images, so a 50,000-image CIFAR-10 split never exists
-    as one float array. Returns one value per channel (one for grayscale).
-    """
-    channels = 1 if images.ndim == 3 else images.shape[3]
-    total = np.zeros(channels)
-    total_sq = np.zeros(channels)
-    for start in range(0, len(indices), chunk):
-        x = images[np.sort(indices[start:start + chunk])].astype(np.float64).reshape(-1, channels) / 255
-        total += x.sum(axis=0)
-        total_sq += np.einsum("ij,ij->j", x, x)
-    count = len(indices) * math.prod(images.shape[1:]) / channels
-    mean = total / count
-    std = np.sqrt(np.maximum(total_sq / count - mean * mean, 1e-12))
-    return [float(v) for v in mean], [float(v) for v in std]
+def _validation_count(val_size, n: int) -> int:
+    """Images held out for validation: ``val_size`` itself (a count) or that fraction of ``n``."""
+    num_val = val_size if isinstance(val_size, int) else int(round(val_size * n))
+    if not 0 <= num_val < n:
+        raise ConfigError(f"config value data.val_size = {val_size} asks for {num_val} validation images, "
+                          f"but the training set has only {n}; use a smaller count or a fraction like 0.1")
+    return num_val
 
 
 class ChannelsFirst:

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from minitorch_nn.config import (ConfigError, Option, default_config, positive, read_toml, resolve_config,
-                                 to_toml)
-from minitorch_nn.training import MODEL_KINDS, ModelKind, build_model, register_model_kind
-from minitorch_nn.training.builders import build_optimizer, build_scheduler, unused_settings
+from minitorch_nn.run.config import (ConfigError, default_config, read_toml, resolve_config, to_toml,
+                                     unused_settings)
+from minitorch_nn.run.model_kinds import MODEL_KINDS, ModelKind, build_model, register_model_kind
+from minitorch_nn.run.optimizers import build_optimizer
+from minitorch_nn.run.options import Option, positive
+from minitorch_nn.run.schedules import build_scheduler
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,4 +142,4 @@ def test_a_new_model_kind_plugs_in_with_its_own_keys():
         model = build_model(config["model"], (3, 4, 4), 5)
         assert model(np.ones((2, 3, 4, 4), np.float32)).shape == (2, 5)
     finally:
-        del MODEL_KINDS["toy_conv"]
+        MODEL_KINDS.remove("toy_conv")

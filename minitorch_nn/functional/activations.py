@@ -1,7 +1,22 @@
-"""Shared numerically stable math used by several layers and losses."""
+"""Activations and (log-)softmax, computed so that nothing overflows.
+
+``relu_forward(x) -> (out, cache)`` / ``relu_backward(grad_out, cache) -> grad_x`` is the
+course's forward/backward pair; the others are the stable formulas layers and losses share.
+"""
 from __future__ import annotations
 
 import numpy as np
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``y = max(x, 0)``; returns ``(y, cache)``, the cache being ``y`` itself (any shape)."""
+    out = np.maximum(x, 0)
+    return out, out
+
+
+def relu_backward(grad_out: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dL/dx = dL/dy where y > 0, else 0 (0 at x = 0, as PyTorch)."""
+    return grad_out * (cache > 0)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

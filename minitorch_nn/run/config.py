@@ -5,126 +5,73 @@ A configuration is a small nested dict, one table per section, as in ``configs/*
     name = "mnist_mlp"
     [data]      dataset, val_size, batch_size, augment, crop_padding, normalize
     [model]     kind, and the keys of that kind (for "mlp": hidden, activation, batchnorm, ...)
-    [optim]     name, lr, momentum, nesterov, weight_decay, betas
-    [schedule]  name, gamma, step_size, t_max, eta_min, patience
+    [optim]     name, lr, and the keys the optimisers read (momentum, nesterov, weight_decay, betas)
+    [schedule]  name, and the keys the schedules read (gamma, step_size, t_max, eta_min, patience)
     [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing
 
-``resolve_config`` starts from the defaults (which are the MNIST MLP recipe, so a bare
-``python train.py`` trains it), applies a config file, then command-line overrides, and
-checks every key and value; a mistake raises ``ConfigError`` naming the key, where it came
-from, and the valid keys or values. ``to_toml`` writes the resolved config back (TOML has
-no writer in the standard library; this config only needs scalars and flat lists).
+The choices (data sets, model kinds, optimisers, schedules) and the keys they read come from
+their registries; ``resolve_config`` starts from the defaults (which are the MNIST MLP recipe,
+so a bare ``python train.py`` trains it), applies a config file, then command-line overrides,
+and checks every key and value; a mistake raises ``ConfigError`` naming the key, where it came
+from, and the valid keys or values. ``to_toml`` writes the resolved config back (TOML has no
+writer in the standard library; this config only needs scalars and flat lists).
 """
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+
+from .data_pipeline import AUGMENTATIONS
+from .datasets import DATASETS
+from .model_kinds import MODEL_KINDS
+from .optimizers import LR, OPTIMIZERS
+from .options import ConfigError, Option, non_negative, positive, probability, val_size
+from .registry import did_you_mean
+from .schedules import SCHEDULES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+__all__ = ["ConfigError", "schema", "default_config", "read_toml", "resolve_config", "to_toml", "to_toml_value",
+           "write_config"]
 
-class ConfigError(ValueError):
-    """A config file or a command-line override has an unknown key or an invalid value."""
-
-
-@dataclass(frozen=True)
-class Option:
-    """One config key: its default, its type, and what values it accepts.
-
-    Args:
-        default: the value when neither the file nor a flag sets it.
-        help: one line for the comments in a written ``config.toml``.
-        type: ``"bool"``, ``"int"``, ``"float"``, ``"str"``, ``"ints"``, ``"floats"``, ``"strs"``
-            (lists), or ``"size"`` (an item count, or a fraction in (0, 1)).
-        choices: the valid values of a ``"str"`` option (or the valid items of a ``"strs"`` list).
-        check: ``check(value) -> problem or None`` for range checks, e.g. ``positive``.
-    """
-
-    default: Any
-    help: str
-    type: str
-    choices: tuple[str, ...] | None = None
-    check: Callable[[Any], str | None] | None = None
-
-
-# ---------------------------------------------------------------------------- value checks
-def positive(value) -> str | None:
-    items = value if isinstance(value, list) else [value]
-    return None if all(v > 0 for v in items) else "must be > 0"
-
-
-def non_negative(value) -> str | None:
-    return None if value >= 0 else "must be >= 0"
-
-
-def probability(value) -> str | None:
-    return None if 0 <= value < 1 else "must be in [0, 1)"
-
-
-def _betas(value) -> str | None:
-    if len(value) != 2 or not all(0 <= b < 1 for b in value):
-        return "must be two numbers in [0, 1), e.g. [0.9, 0.999]"
-    return None
-
-
-def _val_size(value) -> str | None:
-    if isinstance(value, float) and not 0 < value < 1:
-        return "must be an item count (e.g. 5000) or a fraction in (0, 1) (e.g. 0.1)"
-    return None if value > 0 else "must be > 0"
-
-
-# ---------------------------------------------------------------------------- the schema
-# Every section but [model] is fixed; [model]'s keys depend on its ``kind`` (see
-# minitorch_nn/training/model_kinds.py), so that a new model kind brings its own keys.
 TOP_LEVEL = {
     "name": Option("", "run name; the run folder is <out>/<name>-<timestamp> (\"\": <dataset>_<model kind>)", "str"),
 }
 
 
-def _sections() -> dict[str, dict[str, Option]]:
-    # Imported here: the registries import Option from this module.
-    from .training.builders import OPTIMIZERS, SCHEDULERS
-    from .training.datasets import AUGMENTATIONS, DATASETS
-
+def schema(model_kind: str = "mlp") -> dict[str, dict[str, Option]]:
+    """Every section's options, ``[model]`` being those of ``model_kind`` plus ``kind``."""
     return {
         "data": {
             "dataset": Option("mnist", "data set", "str", tuple(DATASETS)),
             "val_size": Option(0.1, "validation images taken from the training set: a count or a fraction",
-                               "size", check=_val_size),
+                               "size", check=val_size),
             "batch_size": Option(128, "training batch size", "int", check=positive),
-            "augment": Option(["crop"], "training augmentation, applied in this order", "strs",
-                              tuple(AUGMENTATIONS)),
+            "augment": Option(["crop"], "training augmentation, applied in this order", "strs", AUGMENTATIONS),
             "crop_padding": Option(1, "pixels of zero padding for the 'crop' augmentation", "int",
                                    check=non_negative),
             "normalize": Option("standardize", "per channel, training-split statistics: standardize = "
                                 "(x - mean) / std, center = x - mean (the classic course), none", "str",
                                 ("standardize", "center", "none")),
         },
-        "model": {},  # filled in from the model kind
+        "model": {
+            "kind": Option("mlp", "model architecture", "str", tuple(MODEL_KINDS)),
+            **MODEL_KINDS[model_kind].options,
+        },
         "optim": {
             "name": Option("adam", "optimiser", "str", tuple(OPTIMIZERS)),
-            "lr": Option(2e-3, "learning rate", "float", check=positive),
-            "momentum": Option(0.0, "momentum (sgd, rmsprop)", "float", check=probability),
-            "nesterov": Option(False, "Nesterov momentum (sgd; needs momentum > 0)", "bool"),
-            "weight_decay": Option(0.0, "L2 penalty (decoupled for adamw)", "float", check=non_negative),
-            "betas": Option([0.9, 0.999], "moment decay rates (adam, adamw)", "floats", check=_betas),
+            "lr": LR,
+            **OPTIMIZERS.all_options(),
         },
         "schedule": {
-            "name": Option("cosine", "learning-rate schedule, stepped once per epoch", "str", tuple(SCHEDULERS)),
-            "gamma": Option(0.1, "decay factor (step, exponential; plateau's factor)", "float", check=positive),
-            "step_size": Option(10, "epochs between decays (step)", "int", check=positive),
-            "t_max": Option(0, "epochs of one cosine half-period (0: train.epochs)", "int", check=non_negative),
-            "eta_min": Option(0.0, "lowest learning rate (cosine)", "float", check=non_negative),
-            "patience": Option(2, "epochs without improvement before a decay (plateau)", "int",
-                               check=non_negative),
+            "name": Option("cosine", "learning-rate schedule, stepped once per epoch", "str", tuple(SCHEDULES)),
+            **SCHEDULES.all_options(),
         },
         "train": {
             "epochs": Option(20, "epochs to train in total", "int", check=positive),
@@ -139,21 +86,24 @@ def _sections() -> dict[str, dict[str, Option]]:
     }
 
 
-def schema(model_kind: str = "mlp") -> dict[str, dict[str, Option]]:
-    """Every section's options, ``[model]`` being those of ``model_kind`` plus ``kind``."""
-    from .training.model_kinds import MODEL_KINDS
-
-    sections = _sections()
-    sections["model"] = {
-        "kind": Option("mlp", "model architecture", "str", tuple(MODEL_KINDS)),
-        **MODEL_KINDS[model_kind].options,
-    }
-    return sections
-
-
 def default_config() -> dict:
     """The defaults: the MNIST MLP recipe (``configs/mnist_mlp.toml`` without its name)."""
     return resolve_config()
+
+
+def unused_settings(config: dict) -> list[str]:
+    """``["optim.momentum = 0.9 is not used by optim 'adam'", ...]``: values that differ from the
+    defaults but that the chosen optimiser or schedule does not read."""
+    notes = []
+    sections = schema(config["model"]["kind"])
+    for section, registry in (("optim", OPTIMIZERS), ("schedule", SCHEDULES)):
+        used = registry[config[section]["name"]].options
+        for key, value in config[section].items():
+            if key in ("name", "lr") or key in used:
+                continue
+            if value != sections[section][key].default:
+                notes.append(f"{section}.{key} = {value!r} is not used by {section} {config[section]['name']!r}")
+    return notes
 
 
 # ---------------------------------------------------------------------------- reading
@@ -217,8 +167,6 @@ def resolve_config(raw: dict | None = None, overrides: dict[str, tuple[Any, str]
 def _model_kind(raw: dict, overrides: dict, source: str) -> str:
     """``model.kind`` (from the overrides, the file or the default), checked: it decides
     which other keys ``[model]`` accepts."""
-    from .training.model_kinds import MODEL_KINDS
-
     if "model.kind" in overrides:
         kind, flag = overrides["model.kind"]
         where = f"(from {flag})"
@@ -228,7 +176,7 @@ def _model_kind(raw: dict, overrides: dict, source: str) -> str:
         where = f"in {source}"
     if not isinstance(kind, str) or kind not in MODEL_KINDS:
         raise ConfigError(f"config value model.kind = {_show(kind)} {where} is not valid; valid values: "
-                          f"{', '.join(MODEL_KINDS)}{_did_you_mean(str(kind), MODEL_KINDS)}")
+                          f"{', '.join(MODEL_KINDS)}{did_you_mean(str(kind), MODEL_KINDS)}")
     return kind
 
 
@@ -238,22 +186,17 @@ def _check_keys(raw: dict, sections: dict[str, dict[str, Option]], source: str) 
         if isinstance(value, dict):
             if name not in sections:
                 raise ConfigError(f"config section [{name}] in {source} is not known; valid sections: "
-                                  f"{', '.join(sections)}{_did_you_mean(name, sections)}")
+                                  f"{', '.join(sections)}{did_you_mean(name, sections)}")
             for key in value:
                 if key not in sections[name]:
                     raise ConfigError(
                         f"config key {key!r} in {source} is not known; valid keys in [{name}]: "
-                        f"{', '.join(sections[name])}{_did_you_mean(key, sections[name])}")
+                        f"{', '.join(sections[name])}{did_you_mean(key, sections[name])}")
         elif name not in TOP_LEVEL:
             home = [section for section, options in sections.items() if name in options]
-            hint = f"; it belongs in [{home[0]}]" if home else _did_you_mean(name, TOP_LEVEL)
+            hint = f"; it belongs in [{home[0]}]" if home else did_you_mean(name, TOP_LEVEL)
             raise ConfigError(f"config key {name!r} in {source} is not known at the top level; valid top-level "
                               f"keys: {', '.join(TOP_LEVEL)}, and the sections {', '.join(sections)}{hint}")
-
-
-def _did_you_mean(word: str, valid) -> str:
-    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _TYPE_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string",
@@ -276,7 +219,7 @@ def _validate(dotted: str, value, option: Option, where: str):
         if bad:
             shown = _show(bad[0]) if isinstance(converted, list) else ""
             raise fail(f"{'has ' + shown + ', which ' if shown else ''}is not valid; valid values: "
-                       f"{', '.join(option.choices)}{_did_you_mean(str(bad[0]), option.choices)}")
+                       f"{', '.join(option.choices)}{did_you_mean(str(bad[0]), option.choices)}")
     if option.check is not None:
         problem = option.check(converted)
         if problem:
