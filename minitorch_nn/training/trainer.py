@@ -61,6 +61,8 @@ class Trainer:
     Attributes:
         history: a ``History``. epoch: epochs finished. best_epoch, best_val_accuracy: the best
         validation epoch so far (None before one). best_state: its weights (a ``state_dict``).
+        last_state: the last epoch's weights while the model holds the best ones (after a ``fit``
+        with ``restore_best``), else None.
 
     Example:
         >>> trainer = Trainer(model, mt.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3))
@@ -89,7 +91,7 @@ class Trainer:
         self.best_epoch: int | None = None
         self.best_val_accuracy: float | None = None
         self.best_state = None
-        self._last_state = None  # the final weights while the best ones are restored
+        self.last_state = None
 
     # ------------------------------------------------------------------ training
     def fit(self, train_loader, val_loader=None, epochs: int = 10) -> History:
@@ -102,41 +104,57 @@ class Trainer:
         """
         if not isinstance(epochs, (int, np.integer)) or epochs < 1:
             raise ValueError(f"Trainer.fit: epochs must be a positive integer (the total to reach), got {epochs!r}")
-        if self._last_state is not None:  # continue from the last weights, not the restored best ones
-            self.model.load_state_dict(self._last_state)
-            self._last_state = None
+        self._continue_from_last_weights()
         if self.checkpoint_dir is not None and self.epoch == 0:
             self.save_checkpoint(self.checkpoint_dir / "last.npz")
         for epoch in range(self.epoch + 1, epochs + 1):
             start = time.perf_counter()
             lr = float(self.optimizer.param_groups[0]["lr"])
             train_loss, train_accuracy = self._train_epoch(train_loader, epoch, epochs)
-            if val_loader is not None:
-                val_loss, val_accuracy = evaluate(self.model, val_loader, self.loss_fn)
-            else:
-                val_loss = val_accuracy = math.nan
+            val_loss, val_accuracy = self._validate(val_loader)
             self._step_scheduler(val_loss if val_loader is not None else train_loss)
-            self.epoch = epoch
-            improved = val_loader is not None and (self.best_val_accuracy is None
-                                                   or val_accuracy > self.best_val_accuracy)
-            if improved:
-                self.best_epoch, self.best_val_accuracy = epoch, val_accuracy
-                self.best_state = self.model.state_dict()
             record = self.history.add_epoch(epoch=epoch, train_loss=train_loss, train_accuracy=train_accuracy,
                                             val_loss=val_loss, val_accuracy=val_accuracy, lr=lr,
                                             seconds=time.perf_counter() - start)
-            if self.checkpoint_dir is not None:
-                if improved:
-                    self.save_checkpoint(self.checkpoint_dir / "best.npz")
-                self.save_checkpoint(self.checkpoint_dir / "last.npz")
-            if self.log is not None:
-                self.log(self._summary_line(record, epochs, improved))
-            if self.on_epoch_end is not None:
-                self.on_epoch_end(self, record)
+            self._end_epoch(record, epochs)
         if self.restore_best and self.best_state is not None and self.best_epoch != self.epoch:
-            self._last_state = self.model.state_dict()
-            self.model.load_state_dict(self.best_state)
+            self._show_best_weights()
         return self.history
+
+    def _validate(self, val_loader) -> tuple[float, float]:
+        """Loss and accuracy on the validation set (NaN without one)."""
+        if val_loader is None:
+            return math.nan, math.nan
+        return evaluate(self.model, val_loader, self.loss_fn)
+
+    def _end_epoch(self, record: dict, epochs: int) -> None:
+        """Bookkeeping after an epoch: the best weights so far, the checkpoints, the log line, the callback."""
+        self.epoch = record["epoch"]
+        improved = not math.isnan(record["val_accuracy"]) and (
+            self.best_val_accuracy is None or record["val_accuracy"] > self.best_val_accuracy)
+        if improved:
+            self.best_epoch, self.best_val_accuracy = self.epoch, record["val_accuracy"]
+            self.best_state = self.model.state_dict()
+        if self.checkpoint_dir is not None:
+            if improved:
+                self.save_checkpoint(self.checkpoint_dir / "best.npz")
+            self.save_checkpoint(self.checkpoint_dir / "last.npz")
+        if self.log is not None:
+            self.log(self._summary_line(record, epochs, improved))
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(self, record)
+
+    def _show_best_weights(self) -> None:
+        """The end of ``fit`` with ``restore_best``: the model takes the best validation epoch's
+        weights; the last epoch's are kept aside, for checkpoints and for a later ``fit``."""
+        self.last_state = self.model.state_dict()
+        self.model.load_state_dict(self.best_state)
+
+    def _continue_from_last_weights(self) -> None:
+        """The start of ``fit``: training continues from the last epoch's weights, not the best ones."""
+        if self.last_state is not None:
+            self.model.load_state_dict(self.last_state)
+            self.last_state = None
 
     def _train_epoch(self, loader, epoch: int, epochs: int) -> tuple[float, float]:
         """One pass over ``loader``; returns the epoch's mean loss and accuracy (see the class docstring)."""
@@ -164,8 +182,7 @@ class Trainer:
         return total_loss / seen, correct / seen
 
     def _train_step(self, x: np.ndarray, y: np.ndarray, epoch: int, iteration: int) -> tuple[float, int]:
-        # Zeroing in place keeps the gradient buffers, so backward writes straight into them.
-        self.model.zero_grad(set_to_none=False)
+        self.model.zero_grad()
         scores = self.model(x)
         if not np.isfinite(scores).all():
             raise self._diverged(epoch, iteration, "the scores contain NaN or inf")
@@ -216,7 +233,7 @@ class Trainer:
             "format": FORMAT,
             "version": VERSION,
             "epoch": self.epoch,
-            "model": self._last_state if self._last_state is not None else self.model.state_dict(),
+            "model": self.last_state if self.last_state is not None else self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "rng": get_rng_state(),
@@ -252,7 +269,7 @@ class Trainer:
             self.best_state = self.model.state_dict()
         else:
             raise CheckpointError(f"{where} records best epoch {self.best_epoch} but not its weights")
-        self._last_state = None
+        self.last_state = None
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Write ``state_dict()`` to ``path`` atomically (the old file survives any crash)."""
