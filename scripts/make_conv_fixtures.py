@@ -1,4 +1,4 @@
-"""Write tests/layers/fixtures/conv_reference.npz: PyTorch's results for the conv-family layers.
+"""Write tests/fixtures/conv_reference.npz: PyTorch's results for the conv-family layers.
 
     python scripts/make_conv_fixtures.py        (needs torch; deterministic, runs in seconds)
 
@@ -16,7 +16,7 @@ import pathlib
 
 import numpy as np
 
-OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "layers" / "fixtures" / "conv_reference.npz"
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "conv_reference.npz"
 
 # (case name, layer kind, layer arguments, input shape)
 CASES = [

@@ -1,4 +1,4 @@
-"""Write tests/optim/fixtures/optim_reference.npz: trajectories computed by torch.optim.
+"""Write tests/fixtures/optim_reference.npz: trajectories computed by torch.optim.
 
 Usage (needs PyTorch; deterministic, writes the same file every time):
 
@@ -25,7 +25,7 @@ import zipfile
 import numpy as np
 import torch
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "optim", "fixtures", "optim_reference.npz")
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "optim_reference.npz")
 STEPS = 30
 EPOCHS = 20
 SHAPES = [[2, 3], [4], [3], [2]]

@@ -1,4 +1,5 @@
-"""Shared fixtures: reference values computed by PyTorch, and a seeded generator."""
+"""Shared fixtures: reference values computed by PyTorch (layers, optimisers, schedulers) and a seeded
+generator. The fixture files live in tests/fixtures/, written by the scripts in scripts/."""
 from __future__ import annotations
 
 import pathlib
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
+from optim_reference import Reference, reference_spec_and_arrays
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
@@ -35,3 +37,30 @@ def layer_reference() -> ReferenceCases:
 def rng() -> np.random.Generator:
     mt.manual_seed(0)
     return np.random.default_rng(0)
+
+
+def pytest_generate_tests(metafunc):
+    spec = None
+    for fixture, attr, key in (("optim_case", "OPTIMIZERS", "optimizers"),
+                               ("sched_case", "SCHEDULERS", "schedulers")):
+        if fixture in metafunc.fixturenames:
+            spec = spec or reference_spec_and_arrays()[0]
+            wanted = getattr(metafunc.module, attr)
+            kind = "optimizer" if key == "optimizers" else "scheduler"
+            cases = [c for c in spec[key] if c[kind] in wanted]
+            metafunc.parametrize(fixture, cases, ids=[c["name"] for c in cases])
+
+
+@pytest.fixture(scope="session")
+def optim_reference() -> Reference:
+    return Reference()
+
+
+@pytest.fixture
+def assert_close():
+    """Compare trajectories to 1e-10 relative error (float64)."""
+
+    def check(actual, expected, rtol=1e-10, atol=1e-13):
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+
+    return check

@@ -1,7 +1,6 @@
-"""History bookkeeping and the PNGs of mt.plot (valid files, no pyplot backend change)."""
+"""The PNGs of mt.plot: valid files, the confusion counts, no pyplot backend change."""
 from __future__ import annotations
 
-import csv
 import math
 
 import matplotlib
@@ -31,22 +30,6 @@ def make_history(epochs=3, with_val=True):
                           val_accuracy=[0.6, 0.8, 0.7][epoch - 1] if with_val else math.nan,
                           lr=0.1 * 0.5 ** epoch, seconds=1.5)
     return history
-
-
-def test_history_columns_best_csv_and_state_round_trip(tmp_path):
-    history = make_history()
-    assert history.val_accuracy == [0.6, 0.8, 0.7] and history.epoch == [1, 2, 3]
-    assert history.best_epoch == 2 and history.best_val_accuracy == 0.8
-    assert make_history(with_val=False).best_epoch is None
-    history.to_csv(tmp_path / "metrics.csv")
-    with open(tmp_path / "metrics.csv", newline="") as file:
-        rows = list(csv.DictReader(file))
-    assert len(rows) == 3 and float(rows[1]["val_accuracy"]) == 0.8 and float(rows[2]["lr"]) == 0.0125
-    copy = History()
-    copy.load_state_dict(history.state_dict())
-    assert copy.epochs == history.epochs and copy.iteration_loss == pytest.approx(history.iteration_loss)
-    with pytest.raises(AttributeError, match="per-epoch columns"):
-        history.val_acc
 
 
 def test_training_curves_png(tmp_path):

@@ -1,7 +1,7 @@
 """The PyTorch reference cases for the convolutional layers, shared by their test files.
 
 ``STORED`` maps a case name to ``(layer kind, arguments, arrays)`` as
-scripts/make_conv_fixtures.py wrote them to fixtures/conv_reference.npz.
+scripts/make_conv_fixtures.py wrote them to tests/fixtures/conv_reference.npz.
 """
 import importlib.util
 import json
@@ -10,7 +10,7 @@ import pathlib
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "conv_reference.npz"
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "conv_reference.npz"
 
 
 def _load_script():

@@ -1,14 +1,14 @@
-"""Shared fixtures for the optimiser tests.
+"""The optimiser and scheduler reference cases, shared by the tests that use them.
 
-The reference trajectories in fixtures/optim_reference.npz were computed by torch.optim
+The reference trajectories in tests/fixtures/optim_reference.npz were computed by torch.optim
 (scripts/make_optim_fixtures.py). A test module sets ``OPTIMIZERS`` (class names) or
-``SCHEDULERS`` and asks for ``optim_case`` / ``sched_case``: it is then run once per
-matching case of the fixture file.
+``SCHEDULERS`` and asks for ``optim_case`` / ``sched_case`` (tests/conftest.py): it is then run
+once per matching case of the fixture file.
 """
 from __future__ import annotations
 
 import json
-import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -16,11 +16,11 @@ import pytest
 import minitorch_nn as mt
 from minitorch_nn import optim
 
-FIXTURE_PATH = os.path.join(os.path.dirname(__file__), "fixtures", "optim_reference.npz")
+FIXTURE_PATH = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "optim_reference.npz"
 _cache: dict = {}
 
 
-def _reference():
+def reference_spec_and_arrays():
     if not _cache:
         with np.load(FIXTURE_PATH) as data:
             arrays = {key: data[key] for key in data.files}
@@ -29,23 +29,11 @@ def _reference():
     return _cache["spec"], _cache["arrays"]
 
 
-def pytest_generate_tests(metafunc):
-    spec = None
-    for fixture, attr, key in (("optim_case", "OPTIMIZERS", "optimizers"),
-                               ("sched_case", "SCHEDULERS", "schedulers")):
-        if fixture in metafunc.fixturenames:
-            spec = spec or _reference()[0]
-            wanted = getattr(metafunc.module, attr)
-            kind = "optimizer" if key == "optimizers" else "scheduler"
-            cases = [c for c in spec[key] if c[kind] in wanted]
-            metafunc.parametrize(fixture, cases, ids=[c["name"] for c in cases])
-
-
 class Reference:
     """The fixture file: spec, initial values, gradients and torch's results."""
 
     def __init__(self):
-        self.spec, self.arrays = _reference()
+        self.spec, self.arrays = reference_spec_and_arrays()
         self.shapes = [tuple(s) for s in self.spec["shapes"]]
         self.steps = self.spec["steps"]
         self.init = [self.arrays[f"init/p{i}"] for i in range(len(self.shapes))]
@@ -116,18 +104,3 @@ class Reference:
 
 def flatten(params) -> np.ndarray:
     return np.concatenate([p.data.ravel() for p in params])
-
-
-@pytest.fixture(scope="session")
-def optim_reference() -> Reference:
-    return Reference()
-
-
-@pytest.fixture
-def assert_close():
-    """Compare trajectories to 1e-10 relative error (float64)."""
-
-    def check(actual, expected, rtol=1e-10, atol=1e-13):
-        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
-
-    return check

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 
 
 def test_quick_inference_case(tmp_path):
