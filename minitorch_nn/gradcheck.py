@@ -25,7 +25,8 @@ def gradcheck(module: Module, *inputs, eps: float = 1e-6, rtol: float = 1e-5, at
     The random stream is replayed before every forward, so ``Dropout`` keeps its mask.
 
     ``backward`` returns the gradient of the first input, or a tuple with one entry per input
-    (``None`` for inputs without one).
+    (``None`` for inputs without one). Frozen parameters (``requires_grad=False``) get no
+    gradient and are not checked.
 
     Returns True, or raises ``GradcheckError`` naming the input or parameter, the worst index
     and its relative error, where an element fails ``|a - n| <= atol + rtol * |n|``.
@@ -55,6 +56,8 @@ def gradcheck(module: Module, *inputs, eps: float = 1e-6, rtol: float = 1e-5, at
                 numeric = numerical_gradient(objective, x, 1.0, h=eps)
                 _compare(f"input {index}", analytic, numeric, rtol, atol)
         for name, param in model.named_parameters():
+            if not param.requires_grad:
+                continue
             analytic = np.zeros_like(param.data) if param.grad is None else param.grad.copy()
             numeric = numerical_gradient(objective, param.data, 1.0, h=eps)
             _compare(f"parameter {name!r}", analytic, numeric, rtol, atol)

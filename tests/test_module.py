@@ -221,3 +221,118 @@ def test_backward_parameters_gives_the_same_parameter_gradients(rng):
     assert model.backward_without_input_grad(upstream) is None
     for name, p in model.named_parameters():
         np.testing.assert_array_equal(p.grad, expected[name])
+
+
+# ---------------------------------------------------------------------------- PyTorch habits
+def test_to_cpu_and_to_dtype_cast_in_place_as_pytorch():
+    model = mt.MLP(3, [4], 2, batchnorm=True)
+    weight = model[0].weight
+    assert model.to("cpu") is model and weight.dtype == np.float32          # the device is always the CPU
+    assert model.to("cpu", np.float64) is model
+    assert model[0].weight is weight and weight.dtype == np.float64        # the same Parameter, cast in place
+    assert model[1].running_mean.dtype == np.float64 and model[1].num_batches_tracked.dtype == np.int64
+    model.to(dtype="float32")
+    assert weight.dtype == np.float32
+    model.to("float64")                                                     # a dtype name, not a device
+    assert weight.dtype == np.float64
+    with pytest.raises(ValueError, match="CPU only"):
+        model.to("cuda")
+    with pytest.raises(ValueError, match="floating dtype"):
+        model.to(np.int32)
+
+
+def test_double_casts_in_place_and_returns_the_same_module():
+    model = mt.Linear(3, 2)
+    assert model.double() is model and model.weight.dtype == np.float64
+
+
+def test_apply_visits_children_first_then_self():
+    model = TwoBranch()
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["Linear", "ReLU", "Sequential", "Linear", "TwoBranch"]
+    model.apply(lambda m: mt.init.zeros_(m.bias) if isinstance(m, mt.Linear) else None)
+    assert not model.encoder[0].bias.data.any() and not model.head.bias.data.any()
+
+
+def test_apply_visits_in_pytorch_order():
+    torch = pytest.importorskip("torch")
+    ours, theirs = [], []
+    mt.MLP(4, [3, 3], 2, batchnorm=True).apply(lambda m: ours.append(type(m).__name__))
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.ReLU(),
+                              torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    net.apply(lambda m: theirs.append(type(m).__name__))
+    assert ours[:-1] == theirs[:-1] and ours[-1] == "MLP" and theirs[-1] == "Sequential"
+
+
+def test_requires_grad_freezes_and_unfreezes():
+    model = TwoBranch()
+    assert model.encoder.requires_grad_(False) is model.encoder
+    assert [name for name, p in model.named_parameters() if not p.requires_grad] == [
+        "encoder.0.weight", "encoder.0.bias"]
+    assert "requires_grad=False" in repr(model.encoder[0].weight)
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+    assert not mt.Parameter(np.zeros(2), requires_grad=False).requires_grad
+
+
+def test_a_frozen_layer_gets_no_gradient_and_the_rest_the_same_one(rng):
+    model = mt.MLP(5, [4], 3).double()
+    x, y = rng.standard_normal((6, 5)), rng.integers(0, 3, 6)
+    loss_fn = mt.CrossEntropyLoss()
+    loss_fn(model(x), y)
+    grad_input = model.backward(loss_fn.backward())
+    expected = {name: p.grad.copy() for name, p in model.named_parameters()}
+    model.zero_grad()
+    model[0].requires_grad_(False)
+    loss_fn(model(x), y)
+    assert np.array_equal(model.backward(loss_fn.backward()), grad_input)   # the input gradient still flows
+    for name, p in model.named_parameters():
+        if name.startswith("0."):
+            assert p.grad is None, name
+        else:
+            assert np.array_equal(p.grad, expected[name]), name
+    assert mt.gradcheck(model, x)                                           # frozen parameters are not checked
+
+
+def test_zero_grad_clears_a_frozen_parameters_stale_gradient_as_pytorch():
+    """A gradient left from before freezing is cleared like any other (PyTorch: every p.grad is reset);
+    zero_grad never gives a gradient to a parameter that has none."""
+    model = mt.MLP(3, [4], 2)
+    model[0].weight.grad = np.ones((4, 3), dtype=np.float32)
+    model.requires_grad_(False)
+    model.zero_grad(set_to_none=False)
+    assert np.array_equal(model[0].weight.grad, np.zeros((4, 3))) and model[0].bias.grad is None
+    optimizer = mt.optim.SGD(model.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_fine_tuning_leaves_frozen_layers_unchanged():
+    """Freeze the first layer of a model, train the rest with every optimiser, clipping and weight
+    decay: the frozen weights stay bit-identical, the others move and the model learns."""
+    from minitorch_nn.data import Compose, DataLoader, Digits, Flatten, ToFloat
+
+    to_vectors = Compose([ToFloat(), Flatten()])
+    train = DataLoader(Digits(train=True), batch_size=64, shuffle=True, seed=0, transform=to_vectors)
+    test = DataLoader(Digits(train=False), batch_size=360, transform=to_vectors)
+    optimizers = {"sgd": lambda p: mt.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-3),
+                  "rmsprop": lambda p: mt.optim.RMSprop(p, lr=1e-3, weight_decay=1e-3),
+                  "adagrad": lambda p: mt.optim.Adagrad(p, lr=0.05, weight_decay=1e-3),
+                  "adam": lambda p: mt.optim.Adam(p, lr=3e-3, weight_decay=1e-3),
+                  "adamw": lambda p: mt.optim.AdamW(p, lr=3e-3),
+                  "classic_adam": lambda p: mt.optim.UpdateRule(p, rule="adam", config={"learning_rate": 3e-3})}
+    for name, make in optimizers.items():
+        mt.manual_seed(0)
+        model = mt.MLP(64, [64, 32], 10)
+        model[0].requires_grad_(False)
+        before = model.state_dict()
+        trainer = mt.Trainer(model, mt.CrossEntropyLoss(), make(model.parameters()), clip_grad_norm=1.0, log=None)
+        trainer.fit(train, epochs=5)
+        after = model.state_dict()
+        for key in before:
+            if key.startswith("0."):
+                assert np.array_equal(before[key], after[key]), (name, key)
+            else:
+                assert not np.array_equal(before[key], after[key]), (name, key)
+        assert mt.evaluate(model, test)[1] > 0.7, name   # chance is 10%; the first layer stays random

@@ -25,7 +25,9 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     The total norm is the ``norm_type``-norm of all ``.grad`` arrays concatenated into one
     vector (``float("inf")`` or ``"inf"``: the largest absolute entry). When it exceeds
     ``max_norm``, every gradient is multiplied by ``max_norm / (total_norm + 1e-6)``.
-    Parameters whose ``.grad`` is None are ignored.
+    Parameters whose ``.grad`` is None are ignored, and so are frozen ones
+    (``requires_grad=False``): ``backward`` gives them no gradient, and one left over from
+    before they were frozen is used by no optimiser, so it neither counts nor is scaled.
 
     Args:
         parameters: a ``Parameter`` or an iterable of them (e.g. ``model.parameters()``).
@@ -49,7 +51,7 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
             )
     max_norm = float(max_norm)
     norm_type = float(norm_type)
-    grads = [p.grad for p in parameters if p.grad is not None]
+    grads = [p.grad for p in parameters if p.grad is not None and p.requires_grad]
     if not grads:
         return 0.0
 

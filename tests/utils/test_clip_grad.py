@@ -85,3 +85,35 @@ def test_matches_live_torch(norm_type):
     assert total == pytest.approx(float(ttotal), rel=1e-12)
     for p, t in zip(params[:2], tparams[:2]):
         np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
+
+
+def test_frozen_parameters_neither_count_nor_are_scaled():
+    trained, frozen = _params([[3.0, 4.0], [100.0]])
+    frozen.requires_grad_(False)        # a gradient left from before it was frozen
+    assert clip_grad_norm_([trained, frozen], max_norm=1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(trained.grad, [0.6, 0.8], rtol=1e-6)
+    assert frozen.grad.tolist() == [100.0]
+
+
+def test_a_frozen_layer_clips_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    mt.manual_seed(0)
+    model = mt.MLP(4, [5], 3).double()
+    net = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)).double()
+    with torch.no_grad():
+        for (name, p), t in zip(model.named_parameters(), net.parameters()):
+            t.copy_(torch.from_numpy(p.data))
+    model[0].requires_grad_(False)
+    net[0].requires_grad_(False)
+    x, y = np.random.default_rng(1).standard_normal((8, 4)), np.arange(8) % 3
+    loss_fn = mt.CrossEntropyLoss()
+    loss_fn(model(x), y)
+    model.backward(loss_fn.backward())
+    torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+    ours = clip_grad_norm_(model.parameters(), max_norm=0.1)
+    theirs = torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm=0.1)
+    assert ours == pytest.approx(float(theirs), rel=1e-12)
+    for p, t in zip(model.parameters(), net.parameters()):
+        assert (p.grad is None) == (t.grad is None)
+        if p.grad is not None:
+            np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12)
