@@ -12,6 +12,10 @@ The file holds
   optim/{case}         (STEPS + 1, n) all parameters, flattened and concatenated, before
                        the first step and after every step
   sched/{case}         (EPOCHS + 1, groups) get_last_lr() after construction and after each step
+  sched_momentum/{case}  the same for the groups' momentum (OneCycleLR cases, which cycle it)
+
+LambdaLR's functions are stored as {"factors": [...]} or {"power": g} (see ``lr_lambda``), and
+SequentialLR's schedulers as [name, kwargs] pairs.
 
 Gradients: parameter 2 gets no gradient (``.grad = None``) at steps t with t % 4 == 3, and
 parameter 3 never gets one, so the tests also cover skipped parameters.
@@ -90,6 +94,34 @@ SCHED_CASES = {
                                               "threshold": 0.05, "threshold_mode": "abs", "min_lr": 0.001},
                         PLATEAU_MAX_METRICS),
     "plateau_default": ("ReduceLROnPlateau", {"patience": 3}, [1.0] * 20),
+    "multisteplr": ("MultiStepLR", {"milestones": [2, 5, 5, 9], "gamma": 0.5}),
+    "multisteplr_default_gamma": ("MultiStepLR", {"milestones": [3, 12]}),
+    "lambdalr_warmup": ("LambdaLR", {"lr_lambda": {"factors": [0.2, 0.4, 0.6, 0.8, 1.0]}}),
+    "lambdalr_per_group": ("LambdaLR", {"lr_lambda": [{"power": 0.9}, {"factors": [1.0, 0.5, 0.25]}]}),
+    "linearlr": ("LinearLR", {}),
+    "linearlr_decay": ("LinearLR", {"start_factor": 1.0, "end_factor": 0.1, "total_iters": 8}),
+    "onecycle": ("OneCycleLR", {"max_lr": [1.0, 0.3], "total_steps": 20}),
+    "onecycle_linear_three_phase": ("OneCycleLR", {"max_lr": 0.5, "total_steps": 25, "anneal_strategy": "linear",
+                                                   "three_phase": True, "pct_start": 0.25, "div_factor": 10.0,
+                                                   "final_div_factor": 100.0, "base_momentum": 0.8,
+                                                   "max_momentum": 0.9}),
+    "onecycle_epochs_no_momentum": ("OneCycleLR", {"max_lr": 0.2, "epochs": 4, "steps_per_epoch": 6,
+                                                   "cycle_momentum": False}),
+    "warm_restarts": ("CosineAnnealingWarmRestarts", {"T_0": 5}),
+    "warm_restarts_mult": ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 2, "eta_min": 0.001}),
+    "sequential_warmup_cosine": ("SequentialLR", {
+        "schedulers": [["LinearLR", {"start_factor": 0.1, "total_iters": 4}],
+                       ["CosineAnnealingLR", {"T_max": 10, "eta_min": 0.001}]],
+        "milestones": [4]}),
+    "sequential_three": ("SequentialLR", {
+        "schedulers": [["LambdaLR", {"lr_lambda": {"factors": [0.5, 0.75, 1.0]}}],
+                       ["StepLR", {"step_size": 2, "gamma": 0.5}],
+                       ["ExponentialLR", {"gamma": 0.8}]],
+        "milestones": [3, 9]}),
+    "sequential_restarts": ("SequentialLR", {
+        "schedulers": [["ExponentialLR", {"gamma": 0.9}], ["CosineAnnealingWarmRestarts", {"T_0": 3}],
+                       ["MultiStepLR", {"milestones": [2, 4], "gamma": 0.3}]],
+        "milestones": [5, 12]}),
 }
 
 
@@ -138,11 +170,35 @@ def torch_trajectory(spec, case, init, grads) -> np.ndarray:
     return np.stack(rows)
 
 
-def torch_lrs(spec, case) -> np.ndarray:
+def lr_lambda(encoded):
+    """A LambdaLR function from its JSON form: {"factors": [...]} (the last factor holds after the
+    list ends) or {"power": g} (g ** epoch); a list of them gives one per parameter group."""
+    if isinstance(encoded, list):
+        return [lr_lambda(item) for item in encoded]
+    if "factors" in encoded:
+        factors = encoded["factors"]
+        return lambda epoch: factors[min(epoch, len(factors) - 1)]
+    return lambda epoch: encoded["power"] ** epoch
+
+
+def make_scheduler(module, optimizer, name: str, kwargs: dict):
+    """Build scheduler ``name`` of ``module`` (torch.optim.lr_scheduler) from a case's JSON kwargs."""
+    kwargs = dict(kwargs)
+    if "lr_lambda" in kwargs:
+        kwargs["lr_lambda"] = lr_lambda(kwargs["lr_lambda"])
+    if name == "SequentialLR":
+        kwargs["schedulers"] = [make_scheduler(module, optimizer, inner, inner_kwargs)
+                                for inner, inner_kwargs in kwargs["schedulers"]]
+    return getattr(module, name)(optimizer, **kwargs)
+
+
+def torch_lrs(spec, case) -> tuple[np.ndarray, np.ndarray]:
+    """The lrs after construction and after every step, and the groups' momentum alike."""
     params = [torch.zeros(1, requires_grad=True) for _ in spec["scheduler_lrs"]]
     opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, spec["scheduler_lrs"])])
-    sched = getattr(torch.optim.lr_scheduler, case["scheduler"])(opt, **case["kwargs"])
+    sched = make_scheduler(torch.optim.lr_scheduler, opt, case["scheduler"], case["kwargs"])
     rows = [list(sched.get_last_lr())]
+    momenta = [[group["momentum"] for group in opt.param_groups]]
     for epoch in range(spec["epochs"]):
         opt.step()  # no grads: nothing changes, but keeps torch's call-order check quiet
         if "metrics" in case:
@@ -150,7 +206,8 @@ def torch_lrs(spec, case) -> np.ndarray:
         else:
             sched.step()
         rows.append(list(sched.get_last_lr()))
-    return np.array(rows, dtype=np.float64)
+        momenta.append([group["momentum"] for group in opt.param_groups])
+    return np.array(rows, dtype=np.float64), np.array(momenta, dtype=np.float64)
 
 
 def main() -> None:
@@ -165,7 +222,10 @@ def main() -> None:
     for case in spec["optimizers"]:
         arrays[f"optim/{case['name']}"] = torch_trajectory(spec, case, init, grads)
     for case in spec["schedulers"]:
-        arrays[f"sched/{case['name']}"] = torch_lrs(spec, case)
+        lrs, momenta = torch_lrs(spec, case)
+        arrays[f"sched/{case['name']}"] = lrs
+        if case["scheduler"] == "OneCycleLR":  # the one scheduler that also moves the momentum
+            arrays[f"sched_momentum/{case['name']}"] = momenta
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     # An .npz written entry by entry with a fixed date, so that re-running gives the same bytes.
     with zipfile.ZipFile(OUT, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -11,14 +11,18 @@ optimiser, call ``optimizer.step()`` every batch and ``scheduler.step()`` once p
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 import numbers
-from typing import Any
+from collections import Counter
+from typing import Any, Callable, Sequence
 
+from .hyperparameters import hyperparameter, integer
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "LinearLR",
+           "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR", "ReduceLROnPlateau"]
 
 
 def _check_optimizer(optimizer) -> None:
@@ -56,10 +60,16 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The step construction performs (``SequentialLR`` repeats it when a scheduler takes over)."""
         self._step_count = 0
         self._is_initial = True
-        self.step()
-        self._is_initial = False
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for the epoch ``last_epoch`` (called by ``step``)."""
@@ -68,8 +78,18 @@ class LRScheduler:
     def step(self) -> None:
         """Advance one epoch and write the new learning rates into the optimiser."""
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._update_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Write the learning rates of the next epoch, or of ``epoch`` (from the closed form where
+        the scheduler has one, as PyTorch; ``SequentialLR`` restarts a scheduler at epoch 0 so)."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            values = self._closed_form_lr() if hasattr(self, "_closed_form_lr") else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -116,6 +136,9 @@ class StepLR(LRScheduler):
             return self._group_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply each group's lr by ``gamma`` every epoch (the classic Solver's ``lr_decay``).
@@ -136,6 +159,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._group_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -162,6 +188,9 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         if self._is_initial:  # construction (also when resuming with last_epoch >= 0) keeps the lr
             return self._group_lrs()
+        if self._step_count == 1 and self.last_epoch > 0:  # a first step far into the schedule: the closed form
+            return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
+                    for base_lr in self.base_lrs]
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
             # the last epoch was at the minimum, where the ratio below would divide by zero
             return [
@@ -175,6 +204,10 @@ class CosineAnnealingLR(LRScheduler):
             + self.eta_min
             for group in self.optimizer.param_groups
         ]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -284,3 +317,393 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply each group's lr by ``gamma`` at every milestone epoch.
+
+    ``lr = initial_lr * gamma ** (number of milestones <= epoch)`` (a milestone given twice
+    multiplies by ``gamma**2``).
+
+    Args:
+        optimizer: wrapped optimiser.
+        milestones: epoch indices, e.g. ``[30, 80]``.
+        gamma: multiplicative factor (default 0.1).
+        last_epoch: index of the last epoch (default -1: start).
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1, last_epoch: int = -1):
+        milestones = list(milestones)
+        for milestone in milestones:
+            integer("MultiStepLR", "milestones", milestone, minimum=0)
+        self.milestones = Counter(int(m) for m in milestones)
+        self.gamma = hyperparameter("MultiStepLR", "gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch not in self.milestones:
+            return self._group_lrs()
+        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch] for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        milestones = sorted(self.milestones.elements())
+        return [base_lr * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["milestones"] = sorted(self.milestones.elements())  # a list survives JSON; a Counter's int keys do not
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(int(m) for m in (state_dict["milestones"].elements()
+                                                   if isinstance(state_dict["milestones"], Counter)
+                                                   else state_dict["milestones"]))
+
+
+class LambdaLR(LRScheduler):
+    """Each group's lr is its initial lr times a function of the epoch.
+
+    ``lr = initial_lr * lr_lambda(epoch)``
+
+    Args:
+        optimizer: wrapped optimiser.
+        lr_lambda: a function ``epoch -> factor``, or a list of them, one per parameter group
+            (e.g. ``lambda epoch: min(1.0, (epoch + 1) / 5)`` warms up over 5 epochs).
+        last_epoch: index of the last epoch (default -1: start).
+
+    ``state_dict`` leaves the functions out (they are code, not state): build the scheduler
+    with the same functions before loading it, as in PyTorch.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for function in self.lr_lambdas:
+            if not callable(function):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got {function!r}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base_lr * function(self.last_epoch) for function, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(copy.deepcopy({k: v for k, v in state_dict.items() if k != "lr_lambdas"}))
+
+
+class LinearLR(LRScheduler):
+    """Scale each group's lr by a factor that moves linearly from ``start_factor`` to
+    ``end_factor`` over ``total_iters`` epochs (a warm-up when ``start_factor < 1``).
+
+    ``lr = initial_lr * (start_factor + (end_factor - start_factor) * min(epoch, total_iters) / total_iters)``,
+    computed recursively from the current lr as PyTorch does.
+
+    Args:
+        optimizer: wrapped optimiser.
+        start_factor: factor at epoch 0, in (0, 1] (default 1/3).
+        end_factor: factor from epoch ``total_iters`` on, in [0, 1] (default 1).
+        total_iters: epochs of the ramp (default 5).
+        last_epoch: index of the last epoch (default -1: start).
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1):
+        self.start_factor = hyperparameter(
+            "LinearLR", "start_factor", start_factor, minimum=None, at_most=1.0,
+            invalid="Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if not self.start_factor > 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        self.end_factor = hyperparameter("LinearLR", "end_factor", end_factor, at_most=1.0,
+                                         invalid="Ending multiplicative factor expected to be between 0 and 1.")
+        self.total_iters = integer("LinearLR", "total_iters", total_iters)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [group["lr"] * self.start_factor for group in self.optimizer.param_groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._group_lrs()
+        change = self.end_factor - self.start_factor
+        ratio = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
+        return [group["lr"] * ratio for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
+                           * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing that restarts from the initial lr every ``T_i`` epochs (SGDR), with
+    ``T_0`` epochs in the first cycle and each cycle ``T_mult`` times longer than the last.
+
+    ``lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with ``T_cur``
+    the epochs since the last restart.
+
+    Args:
+        optimizer: wrapped optimiser.
+        T_0: epochs of the first cycle (a positive integer).
+        T_mult: growth factor of the cycle length (an integer >= 1, default 1).
+        eta_min: minimum learning rate (default 0).
+        last_epoch: index of the last epoch (default -1: start).
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1):
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = hyperparameter("CosineAnnealingWarmRestarts", "eta_min", eta_min)
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self) -> None:
+        """Advance one epoch; a cycle that has run ``T_i`` epochs restarts."""
+        if self.last_epoch < 0:
+            epoch = 0
+            self.T_i, self.T_cur = self.T_0, 0
+        else:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        self.last_epoch = epoch
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self._group_lrs()
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy: the lr rises from ``max_lr / div_factor`` to ``max_lr`` over the first
+    ``pct_start`` of the steps, then anneals to ``max_lr / (div_factor * final_div_factor)``;
+    the momentum (or Adam's beta1) moves the opposite way between ``max_momentum`` and
+    ``base_momentum``.
+
+    PyTorch steps it after every batch; ``train.py`` steps schedules once per epoch, so there a
+    step is an epoch. Each phase anneals with ``cos`` (``end + (start - end) / 2 * (1 + cos(pi * pct))``)
+    or ``linear``, ``pct`` being the fraction of the phase done.
+
+    Args:
+        optimizer: wrapped optimiser (its lr is replaced by the schedule's).
+        max_lr: peak learning rate, one number or one per group.
+        total_steps: number of steps of the cycle; or give ``epochs`` and ``steps_per_epoch``.
+        pct_start: fraction of the steps spent rising (default 0.3).
+        anneal_strategy: ``"cos"`` (default) or ``"linear"``.
+        cycle_momentum: cycle the momentum too (default True; the optimiser needs ``momentum``
+            or ``betas``).
+        base_momentum, max_momentum: the momentum's range (default 0.85 and 0.95).
+        div_factor: initial lr = ``max_lr / div_factor`` (default 25).
+        final_div_factor: final lr = initial lr / ``final_div_factor`` (default 1e4).
+        three_phase: rise, fall back to the initial lr, then anneal to the final lr.
+        last_epoch: index of the last step (default -1: start).
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85, max_momentum: float | Sequence[float] = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        if total_steps is not None:
+            if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        if isinstance(pct_start, bool) or not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+        div_factor = hyperparameter("OneCycleLR", "div_factor", div_factor)
+        final_div_factor = hyperparameter("OneCycleLR", "final_div_factor", final_div_factor)
+        if div_factor == 0 or final_div_factor == 0:
+            raise ValueError("OneCycleLR: div_factor and final_div_factor must be > 0")
+        self.anneal_strategy = anneal_strategy
+        rise = float(pct_start * self.total_steps) - 1
+        if three_phase:
+            self._schedule_phases = [
+                _phase(rise, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                _phase(float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
+                       "max_momentum"),
+                _phase(self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        else:
+            self._schedule_phases = [
+                _phase(rise, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                _phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
+        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for peak, group in zip(max_lrs, optimizer.param_groups):
+                group["initial_lr"] = peak / div_factor
+                group["max_lr"] = peak
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = bool(cycle_momentum)
+        if self.cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            if last_epoch == -1:
+                for top, bottom, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+                    if self.use_beta1:
+                        group["betas"] = (top, *group["betas"][1:])
+                    else:
+                        group["momentum"] = top
+                    group["max_momentum"] = top
+                    group["base_momentum"] = bottom
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"Tried to step {step} times. The specified number of total steps is {self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase["end_step"]
+                if step <= end_step or i == len(self._schedule_phases) - 1:
+                    pct = (step - start_step) / (end_step - start_step)
+                    lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
+                    momentum = self._anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct) \
+                        if self.cycle_momentum else None
+                    break
+                start_step = phase["end_step"]
+            lrs.append(lr)
+            if self.cycle_momentum:
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
+
+
+def _phase(end_step: float, start_lr: str, end_lr: str, start_momentum: str, end_momentum: str) -> dict:
+    """One phase of ``OneCycleLR``: where it ends and the group entries it moves between."""
+    return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
+            "start_momentum": start_momentum, "end_momentum": end_momentum}
+
+
+def _per_group(name: str, optimizer: Optimizer, value) -> list[float]:
+    """``value`` for every parameter group: one number for all, or a list with one per group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"optimizer.param_groups has {len(optimizer.param_groups)} values, {name} has {len(value)}.")
+        return [hyperparameter("OneCycleLR", name, v) for v in value]
+    return [hyperparameter("OneCycleLR", name, value)] * len(optimizer.param_groups)
+
+
+class SequentialLR(LRScheduler):
+    """Run schedulers one after the other, switching at the milestone epochs.
+
+    ``schedulers[i]`` drives the lr from ``milestones[i - 1]`` on; at each milestone the next
+    scheduler starts again from its epoch 0 (its closed form), as PyTorch does. The typical
+    use is a warm-up followed by a decay::
+
+        warmup = LinearLR(optimizer, start_factor=0.1, total_iters=5)
+        decay = CosineAnnealingLR(optimizer, T_max=45)
+        scheduler = SequentialLR(optimizer, [warmup, decay], milestones=[5])
+
+    Args:
+        optimizer: the optimiser all the schedulers were built for.
+        schedulers: the schedulers, in order (not ``ReduceLROnPlateau``).
+        milestones: ``len(schedulers) - 1`` epochs at which the next scheduler takes over.
+        last_epoch: index of the last epoch (default -1: start).
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        schedulers = list(schedulers)
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
+        for index, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"SequentialLR at index {index} should have `optimizer` as its attribute.")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError("SequentialLR does not support `ReduceLROnPlateau` scheduler as it requires "
+                                 "additional kwargs to be specified when calling `step`, but got one at index "
+                                 f"{index} in the given schedulers sequence.")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR expects all schedulers to belong to the same optimizer, but got "
+                                 f"scheduler {type(scheduler).__name__} at index {index} with another optimizer")
+        milestones = [integer("SequentialLR", "milestones", m, minimum=0) for m in milestones]
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
+                             f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                             f"number of milestones to be equal to {len(milestones)}")
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # Building each scheduler took its first step; undo them all, then let the first one start.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:
+            _undo_construction_step(scheduler)
+        first = schedulers[bisect.bisect_right(milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:
+        """Advance one epoch with the scheduler whose turn it is."""
+        self.last_epoch += 1
+        index = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.__dict__.update(copy.deepcopy({k: v for k, v in state_dict.items() if k != "_schedulers"}))
+        for scheduler, state in zip(self._schedulers, state_dict["_schedulers"]):
+            scheduler.load_state_dict(state)
+
+
+def _undo_construction_step(scheduler) -> None:
+    """Take back the epoch a scheduler's construction counted (nested sequences too)."""
+    if hasattr(scheduler, "_schedulers"):
+        for inner in scheduler._schedulers:
+            _undo_construction_step(inner)
+    elif hasattr(scheduler, "last_epoch"):
+        scheduler.last_epoch -= 1

@@ -8,8 +8,10 @@ import pytest
 import minitorch_nn as mt
 from minitorch_nn import optim
 from minitorch_nn.optim import lr_scheduler
+from optim_reference import make_scheduler
 
-SCHEDULERS = ("StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau")
+SCHEDULERS = ("StepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau", "MultiStepLR", "LambdaLR",
+              "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR")
 
 
 def _optimizer(lrs=(0.1, 0.03)):
@@ -17,7 +19,7 @@ def _optimizer(lrs=(0.1, 0.03)):
 
 
 def _make(case, opt):
-    return getattr(lr_scheduler, case["scheduler"])(opt, **case["kwargs"])
+    return make_scheduler(lr_scheduler, opt, case["scheduler"], case["kwargs"])
 
 
 def _advance(case, sched, epoch):
@@ -27,21 +29,29 @@ def _advance(case, sched, epoch):
         sched.step()
 
 
-def _run(case, lrs, epochs):
+def _run(case, lrs, epochs, momenta=None):
     opt = _optimizer(lrs)
     sched = _make(case, opt)
     rows = [sched.get_last_lr()]
+    if momenta is not None:
+        momenta.append([g["momentum"] for g in opt.param_groups])
     for epoch in range(epochs):
         opt.step()
         _advance(case, sched, epoch)
         rows.append(sched.get_last_lr())
         assert rows[-1] == [g["lr"] for g in opt.param_groups]
+        if momenta is not None:
+            momenta.append([g["momentum"] for g in opt.param_groups])
     return np.array(rows)
 
 
 def test_matches_torch_fixture(optim_reference, sched_case):
-    ours = _run(sched_case, optim_reference.spec["scheduler_lrs"], optim_reference.spec["epochs"])
+    momenta = []
+    ours = _run(sched_case, optim_reference.spec["scheduler_lrs"], optim_reference.spec["epochs"], momenta)
     np.testing.assert_allclose(ours, optim_reference.lrs(sched_case), rtol=1e-12, atol=0)
+    stored = optim_reference.arrays.get(f"sched_momentum/{sched_case['name']}")
+    if stored is not None:  # OneCycleLR cycles the momentum too
+        np.testing.assert_allclose(np.array(momenta), stored, rtol=1e-12, atol=0)
 
 
 def test_matches_live_torch(optim_reference, sched_case):
@@ -49,7 +59,7 @@ def test_matches_live_torch(optim_reference, sched_case):
     lrs = optim_reference.spec["scheduler_lrs"]
     params = [torch.zeros(1, requires_grad=True) for _ in lrs]
     opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)])
-    sched = getattr(torch.optim.lr_scheduler, sched_case["scheduler"])(opt, **sched_case["kwargs"])
+    sched = make_scheduler(torch.optim.lr_scheduler, opt, sched_case["scheduler"], sched_case["kwargs"])
     theirs = [sched.get_last_lr()]
     for epoch in range(optim_reference.spec["epochs"]):
         opt.step()
@@ -154,3 +164,51 @@ def test_plateau_accepts_numpy_metric_and_reports_state():
     assert sched.get_last_lr() == pytest.approx([0.01, 0.003])
     assert sched.in_cooldown and sched.num_bad_epochs == 0 and sched.best == 1.0
     assert isinstance(sched.best, float)
+
+
+def test_new_schedulers_check_their_arguments():
+    opt = _optimizer()
+    with pytest.raises(ValueError, match="milestones must be an integer"):
+        lr_scheduler.MultiStepLR(opt, milestones=[2.5])
+    with pytest.raises(ValueError, match="Expected 2 lr_lambdas, but got 1"):
+        lr_scheduler.LambdaLR(opt, lr_lambda=[lambda e: 1.0])
+    with pytest.raises(TypeError, match="function of the epoch"):
+        lr_scheduler.LambdaLR(opt, lr_lambda=0.5)
+    with pytest.raises(ValueError, match="Starting multiplicative factor"):
+        lr_scheduler.LinearLR(opt, start_factor=0)
+    with pytest.raises(ValueError, match="Ending multiplicative factor"):
+        lr_scheduler.LinearLR(opt, end_factor=1.5)
+    with pytest.raises(ValueError, match="T_0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="total_steps OR"):
+        lr_scheduler.OneCycleLR(opt, max_lr=0.1)
+    with pytest.raises(ValueError, match="max_lr must have the same length"):
+        lr_scheduler.OneCycleLR(opt, max_lr=[0.1], total_steps=5)
+    with pytest.raises(ValueError, match="momentum or beta1"):
+        lr_scheduler.OneCycleLR(optim.Adagrad([mt.Parameter(np.zeros(1))]), max_lr=0.1, total_steps=5)
+    with pytest.raises(ValueError, match="number of milestones"):
+        lr_scheduler.SequentialLR(opt, [lr_scheduler.StepLR(opt, 2)], milestones=[3])
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        lr_scheduler.SequentialLR(opt, [lr_scheduler.ReduceLROnPlateau(opt)], milestones=[])
+    with pytest.raises(ValueError, match="same optimizer"):
+        lr_scheduler.SequentialLR(opt, [lr_scheduler.StepLR(_optimizer(), 2)], milestones=[])
+
+
+def test_one_cycle_stops_after_its_steps_and_moves_adams_beta1():
+    opt = optim.Adam([mt.Parameter(np.zeros(1))], lr=1.0, betas=(0.9, 0.99))
+    sched = lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+    assert opt.param_groups[0]["betas"] == (0.95, 0.99) and sched.get_last_lr() == [pytest.approx(0.004)]
+    for _ in range(2):  # the peak at step 0.3 * 10 - 1
+        sched.step()
+    assert opt.param_groups[0]["betas"][0] == pytest.approx(0.85) and sched.get_last_lr() == [pytest.approx(0.1)]
+    for _ in range(8):
+        sched.step()
+    with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
+        sched.step()
+
+
+def test_lambda_state_dict_leaves_the_functions_out():
+    sched = lr_scheduler.LambdaLR(_optimizer(), lr_lambda=lambda epoch: 0.5 ** epoch)
+    sched.step()
+    state = sched.state_dict()
+    assert "lr_lambdas" not in state and json.loads(json.dumps(state))["last_epoch"] == 1

@@ -104,3 +104,28 @@ class Reference:
 
 def flatten(params) -> np.ndarray:
     return np.concatenate([p.data.ravel() for p in params])
+
+
+def lr_lambda(encoded):
+    """A LambdaLR function from the fixture's JSON form (as scripts/make_optim_fixtures.py):
+    {"factors": [...]} (the last one holds after the list ends) or {"power": g} (g ** epoch)."""
+    if isinstance(encoded, list):
+        return [lr_lambda(item) for item in encoded]
+    if "factors" in encoded:
+        factors = encoded["factors"]
+        return lambda epoch: factors[min(epoch, len(factors) - 1)]
+    return lambda epoch: encoded["power"] ** epoch
+
+
+def make_scheduler(module, optimizer, name: str, kwargs: dict):
+    """Scheduler ``name`` of ``module`` (minitorch_nn's or torch's lr_scheduler) from a case's kwargs."""
+    kwargs = dict(kwargs)
+    if "lr_lambda" in kwargs:
+        kwargs["lr_lambda"] = lr_lambda(kwargs["lr_lambda"])
+    if "max_lr" in kwargs and isinstance(kwargs["max_lr"], list):
+        kwargs["max_lr"] = list(kwargs["max_lr"])
+    if name == "SequentialLR":
+        kwargs["schedulers"] = [make_scheduler(module, optimizer, inner, inner_kwargs)
+                                for inner, inner_kwargs in kwargs["schedulers"]]
+    return getattr(module, name)(optimizer, **kwargs)
+
