@@ -158,10 +158,21 @@ def resolve_config(raw: dict | None = None, overrides: dict[str, tuple[Any, str]
                               f"[{section}]: {', '.join(options)}")
         target = config[section] if section else config
         target[key] = _validate(dotted, value, options[key], f"(from {flag})")
+    _apply_entry_defaults(config, raw, overrides)
     if config["optim"]["nesterov"] and config["optim"]["momentum"] == 0:
         raise ConfigError("config value optim.nesterov = true needs momentum: set optim.momentum > 0 "
                           "(e.g. momentum = 0.9), or nesterov = false")
     return config
+
+
+def _apply_entry_defaults(config: dict, raw: dict, overrides: dict) -> None:
+    """Keys that neither the file nor a flag set take the chosen optimiser's or schedule's own
+    default where it declares one (``classic_sgd_momentum`` reads ``momentum`` with 0.9)."""
+    for section, registry in (("optim", OPTIMIZERS), ("schedule", SCHEDULES)):
+        given = raw.get(section) or {}
+        for key, option in registry[config[section]["name"]].options.items():
+            if key not in given and f"{section}.{key}" not in overrides:
+                config[section][key] = option.default
 
 
 def _model_kind(raw: dict, overrides: dict, source: str) -> str:
