@@ -13,10 +13,11 @@ Example:
 from .cifar10 import CIFAR10
 from .dataset import ArrayDataset
 from .digits import Digits
-from .errors import DatasetError
+from .errors import DataRootError, DatasetError
 from .loader import DataLoader
 from .mnist import MNIST, FashionMNIST
 from .paths import resolve_root
+from .preprocess import Preprocess
 from .split import Subset, random_split
 from .statistics import channel_stats
 from .transforms import (Compose, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToCHW, ToFloat,
@@ -24,6 +25,6 @@ from .transforms import (Compose, Flatten, Normalize, RandomCrop, RandomHorizont
 
 __all__ = [
     "MNIST", "FashionMNIST", "CIFAR10", "Digits", "ArrayDataset",
-    "DataLoader", "Subset", "random_split", "DatasetError", "resolve_root", "channel_stats",
+    "DataLoader", "Subset", "random_split", "DatasetError", "DataRootError", "resolve_root", "channel_stats", "Preprocess",
     "Transform", "Compose", "ToFloat", "Normalize", "Flatten", "ToCHW", "RandomCrop", "RandomHorizontalFlip",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from .cifar_pickle import load_cifar_batch
 from .dataset import ArrayDataset
 from .download import download as download_file, extract_tar, file_digest
-from .errors import DatasetError
+from .errors import DatasetError, check_root_is_not_the_folder
 from .paths import describe_root, resolve_root
 
 _REDOWNLOAD = "delete it and run again with download=True"
@@ -73,6 +73,8 @@ class CIFAR10(ArrayDataset):
         batches = self.train_batches if self.train else self.test_batches
         missing = [name for name in batches if not (self.folder / name).is_file()]
         if missing:
+            check_root_is_not_the_folder(self.root, self.folder_name, "CIFAR-10",
+                                         [*self.train_batches, *self.test_batches])
             self._fetch(missing, root, download)
         if verify:
             for name, published in batches.items():

@@ -37,3 +37,26 @@ class DatasetError(RuntimeError):
         if fix:
             message += f"\n  fix: {fix}"
         super().__init__(message)
+
+
+class DataRootError(DatasetError):
+    """The data set's files are there, but the root points at its folder itself (``…/mnist``)
+    instead of the folder that holds it; the message names the root to use."""
+
+
+def check_root_is_not_the_folder(root, folder_name: str, title: str, file_names) -> None:
+    """Raise ``DataRootError`` when ``root`` itself holds the files that belong in ``root/folder_name``.
+
+    ``$MINITORCH_DATA=/data/mnist`` is a natural mistake: the loader would look in
+    ``/data/mnist/mnist`` and, finding nothing, download or fail without saying why.
+    """
+    root = os.fspath(root)
+    present = [name for name in file_names if os.path.isfile(os.path.join(root, name))]
+    if present:
+        parent = os.path.dirname(os.path.abspath(root))
+        raise DataRootError(
+            f"{title}: this data root holds the {title} files itself ({present[0]}, ...), but a data root is "
+            f"the folder that holds {folder_name}/ (the {title} files go in <root>/{folder_name}/)", path=root,
+            fix=f"point --data-dir / $MINITORCH_DATA at {parent} (the folder above), or move the files into "
+                f"{os.path.join(root, folder_name)}")
+

@@ -17,7 +17,7 @@ import numpy as np
 
 from .dataset import ArrayDataset
 from .download import download as download_file, file_digest
-from .errors import DatasetError
+from .errors import DatasetError, check_root_is_not_the_folder
 from .idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from .paths import describe_root, resolve_root
 
@@ -91,6 +91,8 @@ class MNIST(ArrayDataset):
         for name in (f"{stem}.gz", stem):
             if (self.folder / name).is_file():
                 return self.folder / name
+        check_root_is_not_the_folder(self.root, self.folder_name, type(self).__name__,
+                                     [f"{file}{gz}" for file in self.resources for gz in (".gz", "")])
         name = type(self).__name__
         where = f"{name}: {stem}.gz (or {stem}) is not in this folder ({describe_root(root_argument)})"
         copy_files = (f"copy the four {name} IDX files (train-/t10k- images and labels, .gz or not) into "

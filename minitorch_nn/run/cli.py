@@ -2,7 +2,9 @@
 
     python train.py [--config configs/X.toml] [--dataset NAME] [--epochs N] [--batch-size N]
                     [--lr X] [--optimizer NAME] [--hidden 512,64] [--seed N] [--data-dir DIR]
-                    [--out DIR] [--resume CKPT] [--no-download] [--quiet]
+                    [--out DIR] [--resume CKPT] [--no-download] [--threads N] [--quiet]
+    python train.py --evaluate RUN/best.npz        test loss, accuracy, confusion matrix
+    python train.py --predict RUN/best.npz FILE…   classify .png / .npy images
 
 Flags override the config file, which overrides the defaults (the MNIST MLP recipe). Every
 run writes ``<out>/<name>-<timestamp>/`` with ``config.toml``, ``metrics.csv``, ``best.npz``,
@@ -30,18 +32,22 @@ from ..data.download import unreachable
 from ..losses import CrossEntropyLoss
 from ..random import manual_seed
 from ..training import CheckpointError, Trainer, TrainingDiverged, evaluate, load_checkpoint, predict
+from ..data import DataRootError
 from .config import ConfigError, read_toml, resolve_config, unused_settings, write_config
 from .data_pipeline import build_data
 from .datasets import DATASETS, load_splits
-from .model_kinds import MODEL_KINDS, build_model
+from .fallback import FALLBACK_DATASET, fallback_for
+from .model_kinds import MODEL_KINDS, build_model, model_spec
 from .optimizers import OPTIMIZERS, build_optimizer
 from .schedules import SCHEDULES, build_scheduler
+from .threads import restore_blas_threads, set_blas_threads
+from .trained_runs import ImageFileError, evaluate_command, inference_record, predict_command
 
 RUN_FILES = ("config.toml", "metrics.csv", "best.npz", "last.npz", "curves.png", "confusion.png", "summary.json")
 NETWORK_TIMEOUT = 3.0  # seconds: an offline first run must not hang on a download
 # The flags that set config keys, and the keys they set.
 FLAG_KEYS = {"dataset": "data.dataset", "epochs": "train.epochs", "batch_size": "data.batch_size", "lr": "optim.lr",
-             "optimizer": "optim.name", "hidden": "model.hidden", "seed": "train.seed"}
+             "optimizer": "optim.name", "hidden": "model.hidden", "seed": "train.seed", "threads": "train.threads"}
 
 
 class UsageError(Exception):
@@ -59,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "when MNIST is neither on disk nor downloadable).",
         epilog=f"{choices}\n\n"
                "examples:  python train.py --config configs/cifar10_twolayer.toml\n"
-               "           python train.py --resume runs/mnist_mlp-20240101-120000/last.npz --epochs 20",
+               "           python train.py --resume runs/mnist_mlp-20240101-120000/last.npz --epochs 20\n"
+               "           python train.py --evaluate runs/mnist_mlp-20240101-120000/best.npz\n"
+               "           python train.py --predict runs/mnist_mlp-20240101-120000/best.npz digit.png",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="TOML", help="config file, e.g. configs/mnist_mlp.toml")
     parser.add_argument("--dataset", metavar="NAME", help=", ".join(DATASETS))
@@ -74,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="folder for run folders (default: runs)")
     parser.add_argument("--resume", metavar="CKPT", help="continue the run of this last.npz / best.npz")
     parser.add_argument("--no-download", action="store_true", help="use only data already on disk")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="BLAS threads (default: one per core; 1 is faster on a busy machine)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars (one line per epoch)")
+    parser.add_argument("--evaluate", metavar="CKPT",
+                        help="test a run's best.npz / last.npz: loss, accuracy and confusion matrix")
+    parser.add_argument("--predict", nargs="+", metavar=("CKPT", "FILE"),
+                        help="classify .png / .npy images with a run's checkpoint: --predict CKPT FILE...")
     return parser
 
 
@@ -96,17 +110,44 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit_.code or 0)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args.evaluate or args.predict:
+            return _use_trained(args)
         return _run(args)
     except (ConfigError, UsageError) as error:
         _error(str(error))
         return 2
-    except (DatasetError, CheckpointError, TrainingDiverged) as error:
+    except (DatasetError, CheckpointError, TrainingDiverged, ImageFileError) as error:
         _error(str(error))
         return 1
     except KeyboardInterrupt:
         _error("interrupted; the checkpoints of the last finished epoch are in the run folder "
                "(continue with --resume <run folder>/last.npz)")
         return 130
+    finally:
+        restore_blas_threads()
+
+
+def _use_trained(args: argparse.Namespace) -> int:
+    """``--evaluate CKPT`` / ``--predict CKPT FILE…``: use a trained run instead of training one."""
+    allowed = {"evaluate", "predict", "data_dir", "no_download", "threads", "quiet", "argv"}
+    given = sorted("--" + key.replace("_", "-") for key, value in vars(args).items()
+                   if key not in allowed and value not in (None, False))
+    if given or (args.evaluate and args.predict):
+        raise UsageError(f"{', '.join(given) or '--predict'} cannot be combined with "
+                         f"{'--evaluate' if args.evaluate else '--predict'}, which uses a trained run "
+                         f"(only --data-dir, --no-download and --threads go with it)")
+    if args.threads is not None and args.threads < 0:
+        raise UsageError(f"--threads {args.threads}: give a number of threads >= 1 (0: the library's default)")
+    _announce_threads(set_blas_threads(args.threads or 0))
+    if args.evaluate:
+        return evaluate_command(args.evaluate, args.data_dir, download=not args.no_download)
+    checkpoint, *files = args.predict
+    return predict_command(checkpoint, files)
+
+
+def _announce_threads(line: str | None) -> None:
+    if line:
+        print(line)
 
 
 def _error(message: str) -> None:
@@ -118,20 +159,28 @@ def _run(args: argparse.Namespace) -> int:
     """Resolve the config, load the data, build the parts, train, then write the results."""
     started = time.perf_counter()
     checkpoint, config, run_dir, may_fall_back = _configure(args)
-    splits, config["data"]["dataset"] = _load_data(config["data"]["dataset"], args.data_dir,
-                                                   not args.no_download, may_fall_back)
-    config["name"] = config["name"] or f"{config['data']['dataset']}_{config['model']['kind']}"
+    _announce_threads(set_blas_threads(config["train"]["threads"]))
+    recipe_dataset = config["data"]["dataset"]
+    splits, config["data"]["dataset"], fallback = _load_data(recipe_dataset, args.data_dir,
+                                                             not args.no_download, may_fall_back)
+    config["name"] = config["name"] or f"{recipe_dataset}_{config['model']['kind']}"
+    if fallback is not None:
+        print(fallback.message(config["name"]))
+        config["name"] = fallback.run_name(config["name"])
     for note in unused_settings(config):
         print(f"note: {note}")
     data, model, loss_fn, optimizer, scheduler = _build(config, splits)
     run_dir = run_dir or _new_run_dir(Path(args.out or "runs"), config["name"])
     write_config(config, run_dir / "config.toml",
                  header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
-                        f"python train.py {' '.join(args.argv)}".rstrip())
+                        f"python train.py {' '.join(args.argv)}".rstrip()
+                        + (f"\n\n{fallback.toml_comment(config['name'])}" if fallback is not None else ""))
+    inference = inference_record(model_spec(config["model"], data.input_shape, data.num_classes), data.preprocess)
     trainer = Trainer(model, loss_fn, optimizer, scheduler, checkpoint_dir=run_dir, config=config,
                       restore_best=config["train"]["restore_best"],
                       clip_grad_norm=config["train"]["clip_grad_norm"] or None, quiet=args.quiet,
-                      on_epoch_end=lambda trainer, record: trainer.history.to_csv(run_dir / "metrics.csv"))
+                      on_epoch_end=lambda trainer, record: trainer.history.to_csv(run_dir / "metrics.csv"),
+                      inference=inference)
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
     _announce(run_dir, config, data, model, resumed_after=trainer.epoch if checkpoint is not None else None)
@@ -141,7 +190,8 @@ def _run(args: argparse.Namespace) -> int:
     trainer.fit(data.train, data.val, epochs=config["train"]["epochs"])
     timings = {"train_seconds": time.perf_counter() - fit_started,
                "epoch_seconds_total": float(sum(trainer.history.seconds))}
-    _finish(run_dir, config, trainer, data, args, timings, started)
+    _finish(run_dir, config, trainer, data, args, timings, started,
+            extra={"fallback": fallback.summary()} if fallback is not None else {})
     return 0
 
 
@@ -182,7 +232,8 @@ def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | Non
           + (f", resuming after epoch {resumed_after}" if resumed_after is not None else ""))
 
 
-def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, started: float) -> None:
+def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, started: float,
+            extra: dict | None = None) -> None:
     """Test the final model, draw the curves and the confusion matrix, write summary.json."""
     test_loss, test_accuracy = evaluate(trainer.model, data.test, trainer.loss_fn)
     y_true, y_pred = predict(trainer.model, data.test)
@@ -198,12 +249,14 @@ def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, sta
         "best_val_accuracy": trainer.best_val_accuracy,
         "best_epoch": trainer.best_epoch,
         "tested_weights": f"best validation epoch ({trainer.best_epoch})" if restored else "last epoch",
+        "tested_checkpoint": "best.npz" if restored else "last.npz",
         "epochs": trainer.epoch,
         **timings,
         "wall_seconds": time.perf_counter() - started,
         "parameters": int(sum(p.size for p in trainer.model.parameters())),
         "resumed_from": os.fspath(args.resume) if args.resume else None,
         "versions": {"python": platform.python_version(), "numpy": np.__version__, "minitorch_nn": __version__},
+        **(extra or {}),
     }
     with open(run_dir / "summary.json", "w", encoding="utf-8") as file:
         json.dump(_json_safe(summary), file, indent=2)
@@ -232,7 +285,7 @@ def _resume_config(args):
     if not path.is_file():
         raise UsageError(f"--resume {args.resume}: no such file; give the last.npz (or best.npz) of a run folder")
     fixed = [("--config", args.config), ("--out", args.out)] + [
-        ("--" + flag.replace("_", "-"), getattr(args, flag)) for flag in FLAG_KEYS if flag != "epochs"]
+        ("--" + flag.replace("_", "-"), getattr(args, flag)) for flag in FLAG_KEYS if flag not in ("epochs", "threads")]
     given = [flag for flag, value in fixed if value is not None]
     if given:
         raise UsageError(f"{', '.join(given)} cannot be combined with --resume: a resumed run keeps the config "
@@ -240,6 +293,8 @@ def _resume_config(args):
                          f"--epochs can extend it. Start a new run to change the recipe.")
     checkpoint = load_checkpoint(path)
     overrides = {"train.epochs": (args.epochs, "--epochs")} if args.epochs is not None else {}
+    if args.threads is not None:  # how fast, not what: a resumed run may change it
+        overrides["train.threads"] = (args.threads, "--threads")
     config = resolve_config(checkpoint["config"], overrides, source=os.fspath(path))
     done, epochs = checkpoint["epoch"], config["train"]["epochs"]
     if done >= epochs:
@@ -249,30 +304,36 @@ def _resume_config(args):
 
 
 def _load_data(name: str, root, download: bool, may_fall_back: bool):
-    """``((train_set, test_set), name)``; the default run falls back to Digits when the data
-    set is neither on disk nor downloadable, saying so in one line."""
+    """``((train_set, test_set), name, fallback)``; the default run falls back to Digits when the
+    data set is neither on disk nor downloadable (``fallback`` then says why, see ``fallback.py``),
+    but not when its files are there under a misplaced root (that is a mistake to fix)."""
     try:
-        return _load_or_download(name, root, download), name
+        return _load_or_download(name, root, download), name, None
+    except DataRootError:
+        raise
     except DatasetError as error:
         if not may_fall_back:
             raise
-        print(f"{str(error).splitlines()[0]}; training the same recipe on the embedded Digits set instead")
-        return load_splits("digits"), "digits"
+        return load_splits(FALLBACK_DATASET), FALLBACK_DATASET, fallback_for(name, error, root)
 
 
 def _load_or_download(name: str, root, download: bool):
     """Files on disk first; a download only when the mirror answers within a few seconds."""
     try:
         return load_splits(name, root, download=False)
+    except DataRootError:
+        raise
     except DatasetError as missing:
         if not download:
             raise
         problem = unreachable(DATASETS[name].mirrors, NETWORK_TIMEOUT)
         if problem:
             title = DATASETS[name].title
+            kind = DATASETS[name]
             raise DatasetError(f"the {title} files are not in this folder and cannot be downloaded: {problem}",
-                               path=missing.path, fix=f"connect to the network, or copy the {title} files there "
-                               f"(or point --data-dir / $MINITORCH_DATA at a folder that has them)") from None
+                               path=missing.path, fix=f"connect to the network, or copy the {title} files "
+                               f"({', '.join(kind.files)}) there, or point --data-dir / $MINITORCH_DATA at a folder "
+                               f"that has a {kind.folder}/ subfolder holding them") from None
         return load_splits(name, root, download=True)
 
 

@@ -7,7 +7,7 @@ A configuration is a small nested dict, one table per section, as in ``configs/*
     [model]     kind, and the keys of that kind (for "mlp": hidden, activation, batchnorm, ...)
     [optim]     name, lr, and the keys the optimisers read (momentum, nesterov, weight_decay, betas)
     [schedule]  name, and the keys the schedules read (gamma, step_size, t_max, eta_min, patience)
-    [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing
+    [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing, threads
 
 The choices (data sets, model kinds, optimisers, schedules) and the keys they read come from
 their registries; ``resolve_config`` starts from the defaults (which are the MNIST MLP recipe,
@@ -82,6 +82,8 @@ def schema(model_kind: str = "mlp") -> dict[str, dict[str, Option]]:
                                      check=non_negative),
             "label_smoothing": Option(0.0, "label smoothing of the cross-entropy loss", "float",
                                       check=probability),
+            "threads": Option(0, "BLAS threads for the matrix products (0: the library's default, one per core; "
+                              "1 is faster on a busy machine)", "int", check=non_negative),
         },
     }
 

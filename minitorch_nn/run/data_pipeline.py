@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import (Compose, DataLoader, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToFloat,
-                    channel_stats, random_split)
+from ..data import Compose, DataLoader, Preprocess, RandomCrop, RandomHorizontalFlip, channel_stats, random_split
 from .datasets import DATASETS
 from .options import ConfigError
 
@@ -27,6 +26,8 @@ class DataBundle:
         classes: class names; ``num_classes`` their count.
         input_shape: one sample's image shape ``(C, H, W)``.
         mean, std: the normalisation used (per channel), or None.
+        preprocess: raw uint8 images → model input, as the validation and test loaders apply
+            it (and the training loader after its augmentation); checkpoints record it.
     """
 
     title: str
@@ -37,6 +38,7 @@ class DataBundle:
     input_shape: tuple
     mean: list | None
     std: list | None
+    preprocess: Preprocess
 
     @property
     def num_classes(self) -> int:
@@ -69,13 +71,12 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
     grayscale = images.ndim == 3
     input_shape = (1,) + images.shape[1:] if grayscale else (images.shape[3],) + images.shape[1:3]
     mean = std = None
-    common = [ToFloat()]
     if data_config["normalize"] != "none":
         mean, std = channel_stats(images, train_part.indices)
         if data_config["normalize"] == "center":  # keep the [0, 1] pixel scale, as the classic course
             std = [1.0] * len(std)
-        common.append(Normalize(mean[0], std[0]) if grayscale else Normalize(mean, std))
-    common.append(Flatten() if flatten else ChannelsFirst())
+    classes = list(getattr(train_set, "classes", None) or range(int(np.max(train_set.targets)) + 1))
+    preprocess = Preprocess(input_shape, mean, std, layout="flat" if flatten else "channels_first", classes=classes)
 
     augment = [RandomCrop(images.shape[1:3], padding=data_config["crop_padding"]) if name == "crop"
                else RandomHorizontalFlip() for name in data_config["augment"]]
@@ -83,12 +84,16 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
     # A last batch of one sample would break BatchNorm's batch statistics: drop it only then.
     drop_last = (n - num_val) % batch_size == 1
     train = DataLoader(train_part, batch_size=batch_size, shuffle=True, drop_last=drop_last, seed=seed,
-                       transform=Compose(augment + common))
-    evaluation = Compose(common)
-    val = DataLoader(val_part, batch_size=eval_batch_size, seed=seed, transform=evaluation) if num_val else None
-    test = DataLoader(test_set, batch_size=eval_batch_size, seed=seed, transform=evaluation)
-    classes = list(getattr(train_set, "classes", None) or range(int(np.max(train_set.targets)) + 1))
-    return DataBundle(DATASETS[data_config["dataset"]].title, train, val, test, classes, input_shape, mean, std)
+                       transform=Compose(augment + [preprocess]))
+    val = DataLoader(val_part, batch_size=eval_batch_size, seed=seed, transform=preprocess) if num_val else None
+    test = make_test_loader(test_set, preprocess, eval_batch_size, seed)
+    return DataBundle(DATASETS[data_config["dataset"]].title, train, val, test, classes, input_shape, mean, std,
+                      preprocess)
+
+
+def make_test_loader(test_set, preprocess: Preprocess, batch_size: int = 1000, seed: int = 0) -> DataLoader:
+    """The loader a run tests with (``--evaluate`` rebuilds it from a checkpoint, to the same numbers)."""
+    return DataLoader(test_set, batch_size=batch_size, seed=seed, transform=preprocess)
 
 
 def _validation_count(val_size, n: int) -> int:
@@ -99,14 +104,3 @@ def _validation_count(val_size, n: int) -> int:
                           f"but the training set has only {n}; use a smaller count or a fraction like 0.1")
     return num_val
 
-
-class ChannelsFirst:
-    """``(N, H, W)`` → ``(N, 1, H, W)`` and ``(N, H, W, C)`` → ``(N, C, H, W)``: image input for conv nets."""
-
-    def __call__(self, x: np.ndarray, rng=None) -> np.ndarray:
-        x = np.asarray(x)
-        x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
-        return np.ascontiguousarray(x)
-
-    def __repr__(self) -> str:
-        return "ChannelsFirst()"

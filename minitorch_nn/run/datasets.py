@@ -14,24 +14,30 @@ from .registry import Entry, Registry
 
 @dataclass(frozen=True)
 class DatasetKind(Entry):
-    """A data-set ``Entry`` with its usual name and download mirrors."""
+    """A data-set ``Entry`` with its usual name, download mirrors, and where its files go under a
+    data root (``folder``, ``files``; empty for an embedded set)."""
 
     title: str = ""
     mirrors: tuple[str, ...] = ()
+    folder: str = ""
+    files: tuple[str, ...] = ()
 
 
 DATASETS = Registry("data set", "data", key="dataset")
 
 DATASETS.add(DatasetKind(
     name="mnist", title="MNIST", summary="MNIST handwritten digits, 28x28 grayscale (60,000 + 10,000)",
-    build=lambda root, train, download: MNIST(root=root, train=train, download=download), mirrors=MNIST.mirrors))
+    build=lambda root, train, download: MNIST(root=root, train=train, download=download), mirrors=MNIST.mirrors,
+    folder=MNIST.folder_name, files=tuple(f"{name}.gz" for name in MNIST.resources)))
 DATASETS.add(DatasetKind(
     name="fashion_mnist", title="Fashion-MNIST", summary="Zalando's clothing images, 28x28 grayscale",
     build=lambda root, train, download: FashionMNIST(root=root, train=train, download=download),
-    mirrors=FashionMNIST.mirrors))
+    mirrors=FashionMNIST.mirrors, folder=FashionMNIST.folder_name,
+    files=tuple(f"{name}.gz" for name in FashionMNIST.resources)))
 DATASETS.add(DatasetKind(
     name="cifar10", title="CIFAR-10", summary="10 classes of 32x32 colour images (50,000 + 10,000)",
-    build=lambda root, train, download: CIFAR10(root=root, train=train, download=download), mirrors=CIFAR10.mirrors))
+    build=lambda root, train, download: CIFAR10(root=root, train=train, download=download), mirrors=CIFAR10.mirrors,
+    folder=CIFAR10.folder_name, files=(*CIFAR10.train_batches, *CIFAR10.test_batches)))
 DATASETS.add(DatasetKind(
     name="digits", title="Digits", summary="the 8x8 handwritten digits shipped in the package (works offline)",
     build=lambda root, train, download: Digits(train=train)))

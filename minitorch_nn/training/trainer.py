@@ -51,6 +51,9 @@ class Trainer:
             holds the initial weights as epoch 0) and ``best.npz`` (on a new best validation
             accuracy), or None for no checkpoints.
         config: a plain dict (the resolved run config) stored in every checkpoint.
+        inference: a plain dict stored in every checkpoint as ``inference``, saying how to use the
+            trained model (``load_trained`` reads it): ``{"model": ModelSpec.state_dict(),
+            "preprocess": Preprocess.state_dict()}``; None to leave it out.
         restore_best: when ``fit`` ends, load the weights of the best validation epoch.
         clip_grad_norm: clip the global gradient norm to this value before each step (None: off).
         quiet: no progress bar.
@@ -74,13 +77,15 @@ class Trainer:
                  checkpoint_dir: str | os.PathLike | None = None, config: dict | None = None,
                  restore_best: bool = True, clip_grad_norm: float | None = None, quiet: bool = False,
                  log: Callable[[str], None] | None = print,
-                 on_epoch_end: Callable[["Trainer", dict], None] | None = None) -> None:
+                 on_epoch_end: Callable[["Trainer", dict], None] | None = None,
+                 inference: dict | None = None) -> None:
         self.model = model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self.config = config or {}
+        self.inference = inference
         self.restore_best = restore_best
         self.clip_grad_norm = clip_grad_norm or None
         self.quiet = quiet
@@ -240,6 +245,7 @@ class Trainer:
             "history": self.history.state_dict(),
             "best": {"epoch": self.best_epoch, "val_accuracy": self.best_val_accuracy, "model": best_model},
             "config": self.config,
+            **({"inference": self.inference} if self.inference is not None else {}),
         }
 
     def load_state_dict(self, checkpoint: dict) -> None:

@@ -1,6 +1,8 @@
 """Root resolution (argument > $MINITORCH_DATA > ~/.cache/minitorch_nn) and DatasetError's message."""
 from pathlib import Path
 
+import pytest
+
 import minitorch_nn.data as data
 from minitorch_nn.data.errors import DatasetError
 from minitorch_nn.data.paths import describe_root, resolve_root
@@ -32,3 +34,21 @@ def test_dataset_error_names_path_problem_and_fix():
     assert (error.path, error.problem, error.fix) == ("/d/x.gz", "truncated: too short", "delete it")
     assert isinstance(error, RuntimeError)
     assert data.DatasetError is DatasetError
+
+
+@pytest.mark.parametrize("dataset, folder, file_name", [
+    ("MNIST", "mnist", "t10k-images-idx3-ubyte"),
+    ("CIFAR10", "cifar-10-batches-py", "test_batch"),
+])
+def test_a_root_that_is_the_data_sets_folder_itself_is_explained(tmp_path, dataset, folder, file_name):
+    import minitorch_nn.data as data
+
+    inner = tmp_path / folder
+    inner.mkdir()
+    (inner / file_name).write_bytes(b"")
+    with pytest.raises(data.DataRootError) as caught:
+        getattr(data, dataset)(root=inner, train=False, download=True)  # no download is tried
+    message = str(caught.value)
+    assert "files itself" in message and f"<root>/{folder}/" in message
+    assert f"point --data-dir / $MINITORCH_DATA at {tmp_path} (the folder above)" in message
+    assert isinstance(caught.value, data.DatasetError)

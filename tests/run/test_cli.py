@@ -64,11 +64,16 @@ def test_default_run_offline_falls_back_to_digits_and_writes_every_file(tmp_path
     empty.mkdir()
     assert main(["--data-dir", str(empty), "--out", str(tmp_path / "runs"), "--quiet"]) == 0
     out, err = capsys.readouterr()
-    fallback = [line for line in out.splitlines() if "Digits" in line and "instead" in line]
-    assert len(fallback) == 1 and "MNIST" in fallback[0] and "cannot be downloaded" in fallback[0]
+    lines = out.splitlines()
+    assert lines[0].startswith("MNIST is not available: ") and "cannot be downloaded" in lines[0]
+    assert lines[1].startswith("Training mnist_mlp-digits-fallback instead: the same recipe on the 8x8 Digits set")
+    assert f"{empty}/mnist/" in lines[2] and "train-images-idx3-ubyte.gz" in lines[2] and "MINITORCH_DATA" in lines[2]
 
     folder = run_folder(tmp_path / "runs")
-    assert folder.name.startswith("digits_mlp-")
+    assert folder.name.startswith("mnist_mlp-digits-fallback-")
+    config_text = (folder / "config.toml").read_text()
+    assert "# FALLBACK: this run was to train mnist_mlp on MNIST, which is not available" in config_text
+    assert f"{empty}/mnist/" in config_text
     assert sorted(p.name for p in folder.iterdir()) == sorted(RUN_FILES)
     import matplotlib.image
 
@@ -84,6 +89,8 @@ def test_default_run_offline_falls_back_to_digits_and_writes_every_file(tmp_path
     assert summary["test_accuracy"] > 0.85 and summary["best_val_accuracy"] > 0.85
     assert set(summary["versions"]) == {"python", "numpy", "minitorch_nn"}
     assert summary["train_seconds"] > 0 and summary["wall_seconds"] >= summary["train_seconds"]
+    assert summary["fallback"]["recipe_dataset"] == "mnist" and summary["fallback"]["dataset"] == "digits"
+    assert "cannot be downloaded" in summary["fallback"]["reason"]
     for name in ("best.npz", "last.npz"):
         assert mt.load(folder / name)["config"] == config
 
@@ -93,6 +100,32 @@ def test_an_explicit_missing_data_set_fails_with_one_message(tmp_path, offline, 
     err = capsys.readouterr().err
     assert code == 1 and "MNIST" in err and "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_data_root_pointing_at_the_mnist_folder_itself_is_explained_not_replaced(tmp_path, offline, capsys):
+    folder = tmp_path / "datasets" / "mnist"
+    folder.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes(b"")
+    code = main(["--data-dir", str(folder), "--out", str(tmp_path / "runs"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "holds the MNIST files itself" in err and "Traceback" not in err
+    assert f"point --data-dir / $MINITORCH_DATA at {tmp_path / 'datasets'} (the folder above)" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_threads_sets_the_blas_threads_for_the_run_only(tmp_path, capsys):
+    from threadpoolctl import threadpool_info
+
+    before = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY.replace("epochs = 4", "epochs = 1\nthreads = 1"))
+    assert main(["--config", str(config), "--out", str(tmp_path), "--quiet"]) == 0
+    assert "BLAS threads: 1" in capsys.readouterr().out
+    assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == before
+    assert tomllib.loads((run_folder(tmp_path) / "config.toml").read_text())["train"]["threads"] == 1
+    assert main(["--threads", "-1", "--out", str(tmp_path)]) == 2
+    assert "train.threads = -1 (from --threads) must be >= 0" in capsys.readouterr().err
 
 
 def test_misspelt_config_key_exits_2_naming_it(tmp_path, capsys):
