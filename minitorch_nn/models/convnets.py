@@ -14,8 +14,8 @@ from ..checks import int_pair
 from ..parameter import DEFAULT_DTYPE
 
 
-def _kaiming_conv(conv: Conv2d) -> Conv2d:
-    """He initialisation for a conv followed by ReLU: N(0, 2 / fan_in) weights, zero bias."""
+def _kaiming_conv(conv: Conv2d | Linear) -> Conv2d | Linear:
+    """He initialisation for a layer followed by ReLU: N(0, 2 / fan_in) weights, zero bias."""
     init.kaiming_normal_(conv.weight, nonlinearity="relu")
     if conv.bias is not None:
         init.zeros_(conv.bias)
@@ -32,8 +32,8 @@ class ThreeLayerConvNet(Sequential):
         image_size: ``s`` or ``(H, W)`` of the input (the convolutions keep it), for the Linear size.
         dtype: parameter dtype.
 
-    Init: convolution weights ``kaiming_normal_(nonlinearity='relu')`` (N(0, 2 / (C*kH*kW))), zero
-    conv biases; the Linear keeps PyTorch's default.
+    Init: as the course's PyTorch three-layer convnet, every weight — both convolutions and the
+    final Linear — ``kaiming_normal_`` (N(0, 2 / fan_in)), every bias zero.
 
     Shape: input ``(N, in_channels, H, W)``; output ``(N, num_classes)`` raw scores.
     Children: ``conv1, relu1, conv2, relu2, flatten, fc``.
@@ -51,7 +51,7 @@ class ThreeLayerConvNet(Sequential):
             ("conv2", _kaiming_conv(Conv2d(first, second, 3, padding=1, dtype=dtype))),
             ("relu2", ReLU()),
             ("flatten", Flatten()),
-            ("fc", Linear(second * height * width, num_classes, dtype=dtype)),
+            ("fc", _kaiming_conv(Linear(second * height * width, num_classes, dtype=dtype))),
         ]))
 
 

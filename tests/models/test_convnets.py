@@ -18,9 +18,9 @@ def test_three_layer_structure_and_init():
     assert model.conv1.weight.shape == (32, 3, 5, 5) and model.conv1.padding == (2, 2)
     assert model.conv2.weight.shape == (16, 32, 3, 3) and model.conv2.padding == (1, 1)
     assert model.fc.weight.shape == (10, 16 * 32 * 32)
-    for conv, fan_in in ((model.conv1, 75), (model.conv2, 288)):
-        assert not conv.bias.data.any()
-        assert abs(conv.weight.data.std() / math.sqrt(2 / fan_in) - 1) < 0.1
+    for layer, fan_in in ((model.conv1, 75), (model.conv2, 288), (model.fc, 16 * 32 * 32)):  # as the course
+        assert not layer.bias.data.any()
+        assert abs(layer.weight.data.std() / math.sqrt(2 / fan_in) - 1) < 0.1
     x = np.random.default_rng(0).standard_normal((2, 3, 32, 32)).astype(np.float32)
     scores = model(x)
     assert scores.shape == (2, 10) and scores.dtype == np.float32
