@@ -124,10 +124,12 @@ def plot_comparison(histories: dict, path: Path, title: str) -> None:
         axes.grid(alpha=0.3)
         if axes is not loss_axes:
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(loc="lower right" if axes is not loss_axes else "upper right", ncol=2)
     loss_axes.set_yscale("log")
     figure.suptitle(title)
-    figure.tight_layout()
+    # One legend for the three panels, in a row under the title: it never covers a curve.
+    figure.legend(*loss_axes.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.965),
+                  ncol=len(histories), frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.95))
     figure.savefig(path)
 
 

@@ -41,8 +41,7 @@ def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def training_curves(history, path: str | os.PathLike, title: str | None = None) -> Path:
-    """Plot the per-iteration training loss and the per-epoch train / val accuracy, as in the
-    classic notebooks (two panels, one above the other), and save a PNG.
+    """Plot the losses and accuracies of a training run (``training_curves_figure``) and save a PNG.
 
     Args:
         history: a ``History`` (``iteration_loss`` and per-epoch records).
@@ -52,41 +51,65 @@ def training_curves(history, path: str | os.PathLike, title: str | None = None) 
     Returns:
         ``path`` as a ``Path``.
     """
+    return _save(training_curves_figure(history, title), path)
+
+
+def training_curves_figure(history, title: str | None = None):
+    """The losses and accuracies of a training run, as in the classic notebooks (two panels,
+    one above the other, both over epochs), as a matplotlib ``Figure``.
+
+    Top: the training loss of every iteration (dots), its running mean over one epoch's worth
+    of iterations (the legend says how many), and the validation loss after each epoch. Bottom:
+    train and validation accuracy per epoch. Legends sit beside the panels, never on a curve.
+
+    Args:
+        history: a ``History`` (``iteration_loss`` and per-epoch records).
+        title: an optional figure title.
+    """
     from matplotlib.ticker import MaxNLocator
 
-    figure = _figure(8, 7)
-    loss_axes, accuracy_axes = figure.subplots(2, 1)
+    figure = _figure(9.5, 7)
+    loss_axes, accuracy_axes = figure.subplots(2, 1, sharex=True)
     losses = np.asarray(history.iteration_loss, dtype=np.float64)
-    iterations = np.arange(1, len(losses) + 1)
-    loss_axes.plot(iterations, losses, "o", markersize=1.5, alpha=0.35, color="tab:blue", label="per iteration")
-    window = max(1, len(losses) // 50)
-    if window > 1:
-        smooth = _moving_average(losses, window)
-        loss_axes.plot(iterations[window - 1:], smooth, color="tab:red", linewidth=1.5,
-                       label=f"mean of {window}")
-        loss_axes.legend(loc="upper right")
-    loss_axes.set_title("Training loss")
-    loss_axes.set_xlabel("Iteration")
-    loss_axes.set_ylabel("Loss")
-    if len(losses) and losses.min() > 0 and losses.max() / losses.min() > 50:
-        loss_axes.set_yscale("log")
-
     epochs = [record["epoch"] for record in history.epochs]
-    accuracy_axes.plot(epochs, [record["train_accuracy"] for record in history.epochs], "-o", label="train")
+    # Iteration i (1-based) ends at epoch first_epoch - 1 + i / per_epoch, so both panels share one axis.
+    per_epoch = len(losses) / len(epochs) if epochs and len(losses) else 1.0
+    start = epochs[0] - 1 if epochs else 0
+    at = start + np.arange(1, len(losses) + 1) / per_epoch
+    loss_axes.plot(at, losses, "o", markersize=1.5, alpha=0.3, color="tab:blue", label="train (each iteration)")
+    window = int(round(per_epoch))
+    if 1 < window <= len(losses):
+        loss_axes.plot(at[window - 1:], _moving_average(losses, window), color="tab:blue", linewidth=1.8,
+                       label=f"train (mean of {window} iterations = 1 epoch)")
+    val_loss = [record["val_loss"] for record in history.epochs]
+    if any(not np.isnan(v) for v in val_loss):
+        loss_axes.plot(epochs, val_loss, "-o", color="tab:orange", markersize=4, label="validation (each epoch)")
+    loss_axes.set_title("Loss")
+    loss_axes.set_ylabel("Loss")
+    loss_axes.grid(alpha=0.3)
+    positive = losses[losses > 0]
+    if len(positive) and positive.max() / positive.min() > 50:
+        loss_axes.set_yscale("log")
+    if len(losses):
+        loss_axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+    accuracy_axes.plot(epochs, [record["train_accuracy"] for record in history.epochs], "-o", color="tab:blue",
+                       markersize=4, label="train")
     val = [record["val_accuracy"] for record in history.epochs]
     if any(not np.isnan(v) for v in val):
-        accuracy_axes.plot(epochs, val, "-o", label="val")
+        accuracy_axes.plot(epochs, val, "-o", color="tab:orange", markersize=4, label="validation")
     accuracy_axes.set_title("Classification accuracy")
     accuracy_axes.set_xlabel("Epoch")
-    accuracy_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     accuracy_axes.set_ylabel("Accuracy")
     accuracy_axes.grid(alpha=0.3)
+    accuracy_axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(max(len(epochs), 1), 20)))
     if epochs:
-        accuracy_axes.legend(loc="lower right")
+        accuracy_axes.set_xlim(start, epochs[-1] + 0.5)
+        accuracy_axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    return _save(figure, path)
+    return figure
 
 
 def confusion_counts(y_true, y_pred, num_classes: int) -> np.ndarray:
@@ -127,8 +150,8 @@ def confusion_matrix(y_true, y_pred, classes: Sequence[str], path: str | os.Path
     fractions = counts / np.maximum(row_totals, 1)
     accuracy = np.trace(counts) / max(counts.sum(), 1)
 
-    size = max(5.0, 0.55 * len(classes) + 2.5)
-    figure = _figure(size + 1.0, size)
+    size = max(6.0, 0.7 * len(classes) + 2.5)
+    figure = _figure(size + 1.2, size)
     axes = figure.subplots()
     image = axes.imshow(fractions, cmap="Blues", vmin=0.0, vmax=1.0)
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="fraction of the true class")
@@ -140,11 +163,14 @@ def confusion_matrix(y_true, y_pred, classes: Sequence[str], path: str | os.Path
     axes.set_xlabel("Predicted class")
     axes.set_ylabel("True class")
     if len(classes) <= 30:  # beyond that the numbers no longer fit in the cells
+        digits = len(str(int(counts.max()))) if counts.size else 1
+        fontsize = max(6.0, min(12.0, 44.0 / max(digits, 3) * (10 / max(len(classes), 10)) ** 0.5))
         for row in range(len(classes)):
             for column in range(len(classes)):
                 value = counts[row, column]
                 if value:
-                    axes.text(column, row, str(value), ha="center", va="center", fontsize=7,
+                    axes.text(column, row, str(value), ha="center", va="center", fontsize=fontsize,
+                              fontweight="bold" if row == column else "normal",
                               color="white" if fractions[row, column] > 0.5 else "black")
     axes.set_title(title or f"Confusion matrix (accuracy {accuracy:.2%})")
     figure.tight_layout()

@@ -48,3 +48,20 @@ def test_confusion_matrix_png_and_counts(tmp_path):
     assert_png(plot.confusion_matrix(y_true, y_pred, ["zero", "one", "two"], tmp_path / "confusion.png"))
     with pytest.raises(ValueError, match="label 3"):
         plot.confusion_matrix(y_true, y_pred + 1, ["zero", "one", "two"], tmp_path / "bad.png")
+
+
+def test_training_curves_show_validation_loss_a_labelled_window_and_integer_epochs():
+    history = make_history()
+    figure = plot.training_curves_figure(history)
+    loss_axes, accuracy_axes = figure.axes
+    lines = {line.get_label(): line for line in loss_axes.get_lines()}
+    assert list(lines["validation (each epoch)"].get_ydata()) == history.val_loss
+    assert list(lines["validation (each epoch)"].get_xdata()) == [1, 2, 3]
+    assert "train (mean of 20 iterations = 1 epoch)" in lines
+    assert lines["train (each iteration)"].get_xdata()[-1] == 3.0        # iterations placed on the epoch axis
+    figure.canvas.draw()
+    ticks = [tick for tick in accuracy_axes.get_xticks() if accuracy_axes.get_xlim()[0] <= tick <= 3.5]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    for axes in (loss_axes, accuracy_axes):                               # legends beside the panels
+        legend_box = axes.get_legend().get_window_extent()
+        assert legend_box.x0 >= axes.get_window_extent().x1

@@ -5,11 +5,18 @@ import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import TqdmWarning
+
+with warnings.catch_warnings():
+    # In Jupyter without ipywidgets, tqdm.auto falls back to the text bar, which renders there
+    # too; its import-time warning about it would only alarm.
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 from ..module import Module
 from ..optim.lr_scheduler import ReduceLROnPlateau
@@ -40,7 +47,8 @@ class Trainer:
     active and the weights still changing, so they lag slightly behind an eval-mode pass.
 
     Progress: a tqdm bar per epoch (running loss, accuracy and it/s) when ``quiet`` is False
-    and stderr is a terminal; one summary line per epoch through ``log`` in every case.
+    and stderr is a terminal or a Jupyter notebook (``tqdm.auto``: a widget there when
+    ipywidgets is installed); one summary line per epoch through ``log`` in every case.
 
     Args:
         model: maps ``x`` batches to ``(N, C)`` scores; ``backward`` fills the ``.grad``s.
@@ -168,7 +176,7 @@ class Trainer:
             loader.set_epoch(epoch - 1)
         total_loss, correct, seen = 0.0, 0, 0
         bar = tqdm(total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="it", leave=False,
-                   dynamic_ncols=True, file=sys.stderr, disable=self.quiet or not _is_terminal(sys.stderr))
+                   dynamic_ncols=True, file=sys.stderr, disable=self.quiet or not _shows_progress(sys.stderr))
         try:
             # Overflow on the way to a NaN is reported once, clearly, by _diverged instead.
             with np.errstate(over="ignore", invalid="ignore"):
@@ -292,7 +300,10 @@ def _number(value: float) -> str:
     return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
 
 
-def _is_terminal(stream) -> bool:
+def _shows_progress(stream) -> bool:
+    """A terminal, or a Jupyter kernel's output stream (not a terminal, but it renders bars)."""
+    if type(stream).__module__.startswith("ipykernel"):
+        return True
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
