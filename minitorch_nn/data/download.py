@@ -31,8 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Iterator, Sequence
 from urllib.parse import urlparse
 
-from tqdm.auto import tqdm
-
+from ..utils.progress import tqdm
 from .errors import DatasetError
 
 # Looked up at call time, so tests can monkeypatch ``minitorch_nn.data.download.urlopen``.

@@ -5,24 +5,17 @@ import math
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from tqdm import TqdmWarning
-
-with warnings.catch_warnings():
-    # In Jupyter without ipywidgets, tqdm.auto falls back to the text bar, which renders there
-    # too; its import-time warning about it would only alarm.
-    warnings.simplefilter("ignore", TqdmWarning)
-    from tqdm.auto import tqdm
 
 from ..module import Module
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..random import get_rng_state, set_rng_state
 from ..serialization import save
 from ..utils import clip_grad_norm_
+from ..utils.progress import shows_progress, tqdm
 from .checkpoint import FORMAT, VERSION, CheckpointError, load_checkpoint
 from .evaluate import evaluate
 from .history import History
@@ -176,7 +169,7 @@ class Trainer:
             loader.set_epoch(epoch - 1)
         total_loss, correct, seen = 0.0, 0, 0
         bar = tqdm(total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="it", leave=False,
-                   dynamic_ncols=True, file=sys.stderr, disable=self.quiet or not _shows_progress(sys.stderr))
+                   dynamic_ncols=True, file=sys.stderr, disable=self.quiet or not shows_progress(sys.stderr))
         try:
             # Overflow on the way to a NaN is reported once, clearly, by _diverged instead.
             with np.errstate(over="ignore", invalid="ignore"):
@@ -298,13 +291,3 @@ class Trainer:
 
 def _number(value: float) -> str:
     return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
-
-
-def _shows_progress(stream) -> bool:
-    """A terminal, or a Jupyter kernel's output stream (not a terminal, but it renders bars)."""
-    if type(stream).__module__.startswith("ipykernel"):
-        return True
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
