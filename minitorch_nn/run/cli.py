@@ -41,7 +41,7 @@ from .model_kinds import MODEL_KINDS, build_model, model_spec
 from .optimizers import OPTIMIZERS, build_optimizer
 from .schedules import SCHEDULES, build_scheduler
 from .threads import restore_blas_threads, set_blas_threads
-from .trained_runs import ImageFileError, evaluate_command, inference_record, predict_command
+from .trained_runs import ImageFileError, evaluate_command, inference_record, predict_command, recorded_threads
 
 RUN_FILES = ("config.toml", "metrics.csv", "best.npz", "last.npz", "curves.png", "confusion.png", "summary.json")
 NETWORK_TIMEOUT = 3.0  # seconds: an offline first run must not hang on a download
@@ -138,7 +138,10 @@ def _use_trained(args: argparse.Namespace) -> int:
                          f"(only --data-dir, --no-download and --threads go with it)")
     if args.threads is not None and args.threads < 0:
         raise UsageError(f"--threads {args.threads}: give a number of threads >= 1 (0: the library's default)")
-    _announce_threads(set_blas_threads(args.threads or 0))
+    threads = args.threads
+    if threads is None and args.evaluate:  # the run's own setting: another thread count rounds differently
+        threads = recorded_threads(args.evaluate)
+    _announce_threads(set_blas_threads(threads or 0))
     if args.evaluate:
         return evaluate_command(args.evaluate, args.data_dir, download=not args.no_download)
     checkpoint, *files = args.predict

@@ -35,6 +35,16 @@ def inference_record(spec, preprocess: Preprocess) -> dict | None:
 
 
 # ---------------------------------------------------------------------------- --evaluate
+def recorded_threads(path) -> int:
+    """The BLAS threads the checkpoint's run trained with (``train.threads``; 0: the default).
+
+    ``--evaluate`` uses them unless ``--threads`` says otherwise: the thread count changes how the
+    matrix products round, and the test numbers are meant to equal the run's ``summary.json``.
+    """
+    config = load_checkpoint(path).get("config") or {}
+    return int((config.get("train") or {}).get("threads", 0))
+
+
 def evaluate_checkpoint(path, root=None, download: bool = True) -> dict:
     """Test a checkpoint as its run did: ``{"test_loss", "test_accuracy", "correct", "count",
     "confusion", "classes", "dataset", "title", "epoch"}``.
@@ -96,6 +106,9 @@ def _compare_with_summary(path: Path, result: dict) -> str | None:
         return None
     if recorded == (result["test_accuracy"], result["test_loss"]):
         return f"(the same as {summary_path}: {summary.get('tested_weights', 'the tested weights')})"
+    if summary.get("tested_checkpoint") == path.name:
+        return (f"({summary_path} records test loss {recorded[1]:.6f}, accuracy {recorded[0]:.2%} for these weights: "
+                f"another BLAS thread count or machine rounds the matrix products differently)")
     return (f"({summary_path} records test accuracy {recorded[0]:.2%} for the {summary.get('tested_weights')}; "
             f"this checkpoint holds the weights after epoch {result['epoch']})")
 
@@ -195,5 +208,5 @@ def _brightness_hint(label: str, image: np.ndarray, preprocess: Preprocess) -> s
             f"if it is dark strokes on a light background, invert it (255 - pixels) and predict again")
 
 
-__all__ = ["evaluate_checkpoint", "evaluate_command", "predict_command", "read_images", "inference_record",
+__all__ = ["evaluate_checkpoint", "evaluate_command", "recorded_threads", "predict_command", "read_images", "inference_record",
            "format_confusion", "ImageFileError"]

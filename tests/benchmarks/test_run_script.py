@@ -20,3 +20,12 @@ def test_quick_inference_case(tmp_path):
     assert case["minitorch_nn_images_per_s"] > 0
     assert 0 < case["fraction_of_flop_limit"] < 2
     assert record["meta"]["gemm_rates"]["numpy_256"] > 0
+
+
+def test_threads_script_reports_both_thread_counts():
+    script = SCRIPT.parent / "threads.py"
+    result = subprocess.run([sys.executable, str(script), "--rounds", "1", "--steps", "2", "--batch-size", "8"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("1 thread: median ") and lines[2].startswith("2 threads: median ")

@@ -26,6 +26,7 @@ lr = 0.01
 [train]
 epochs = 4
 label_smoothing = 0.1
+threads = 1
 """
 CONV_RUN = """
 [data]
@@ -72,6 +73,8 @@ def test_evaluate_reproduces_summary_json_exactly(run, request, capsys):
     assert f"test loss {summary['test_loss']:.6f}  accuracy {summary['test_accuracy']:.2%}" in out
     assert "confusion matrix (rows: true class, columns: predicted class)" in out and "9 - nine" in out
     assert "(the same as" in out and "summary.json" in out
+    # The run's own BLAS thread count (another one rounds the products differently).
+    assert ("BLAS threads: 1" in out) == (run == "mlp_run")
 
 
 def test_load_trained_scores_raw_uint8_images(mlp_run):
