@@ -25,6 +25,7 @@ from .transforms import (Compose, Flatten, Normalize, RandomCrop, RandomHorizont
 
 __all__ = [
     "MNIST", "FashionMNIST", "CIFAR10", "Digits", "ArrayDataset",
-    "DataLoader", "Subset", "random_split", "DatasetError", "DataRootError", "resolve_root", "channel_stats", "Preprocess",
+    "DataLoader", "Subset", "random_split", "DatasetError", "DataRootError", "resolve_root", "channel_stats",
+    "Preprocess",
     "Transform", "Compose", "ToFloat", "Normalize", "Flatten", "ToCHW", "RandomCrop", "RandomHorizontalFlip",
 ]

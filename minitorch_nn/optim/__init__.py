@@ -16,4 +16,5 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 from .update_rule_adapter import UpdateRule
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "UpdateRule", "lr_scheduler", "update_rules", "functional"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "UpdateRule", "lr_scheduler", "update_rules",
+           "functional"]

@@ -620,8 +620,8 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list[float]:
     """``value`` for every parameter group: one number for all, or a list with one per group."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"optimizer.param_groups has {len(optimizer.param_groups)} values, {name} has {len(value)}.")
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. optimizer.param_groups "
+                             f"has {len(optimizer.param_groups)} values, {name} has {len(value)}.")
         return [hyperparameter("OneCycleLR", name, v) for v in value]
     return [hyperparameter("OneCycleLR", name, value)] * len(optimizer.param_groups)
 

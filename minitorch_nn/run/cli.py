@@ -27,12 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__, plot
-from ..data import DatasetError
+from ..data import DataRootError, DatasetError
 from ..data.download import unreachable
 from ..losses import CrossEntropyLoss
 from ..random import manual_seed
 from ..training import CheckpointError, Trainer, TrainingDiverged, evaluate, load_checkpoint, predict
-from ..data import DataRootError
 from .config import ConfigError, read_toml, resolve_config, unused_settings, write_config
 from .data_pipeline import build_data
 from .datasets import DATASETS, load_splits

@@ -52,7 +52,8 @@ class Fallback:
 
     def toml_comment(self, name: str) -> str:
         """The note at the top of the run's ``config.toml`` (``name``: the run's name, with or without the suffix)."""
-        return (f"FALLBACK: this run was to train {name.removesuffix(SUFFIX)} on {DATASETS[self.recipe_dataset].title}, which is not "
+        title = DATASETS[self.recipe_dataset].title
+        return (f"FALLBACK: this run was to train {name.removesuffix(SUFFIX)} on {title}, which is not "
                 f"available ({self.reason}).\nIt trains the same recipe on the Digits set instead "
                 f"(data.dataset = \"{FALLBACK_DATASET}\").\n{self.how_to_get_the_data()}")
 

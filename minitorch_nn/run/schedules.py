@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..optim.lr_scheduler import (CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR,
                                   MultiStepLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
-from .options import ConfigError, Option, non_negative, positive, probability
+from .options import ConfigError, Option, non_negative, positive
 from .registry import Entry, Registry
 
 SCHEDULES = Registry("learning-rate schedule", "schedule")
@@ -50,7 +50,9 @@ def _ascending(value) -> str | None:
 
 
 def _factors(value) -> str | None:
-    return None if value and all(v >= 0 for v in value) else "must be a non-empty list of factors >= 0, e.g. [0.1, 0.5, 1.0]"
+    if value and all(v >= 0 for v in value):
+        return None
+    return "must be a non-empty list of factors >= 0, e.g. [0.1, 0.5, 1.0]"
 
 
 def _unit_interval(value) -> str | None:
@@ -98,7 +100,8 @@ SCHEDULES.add(Entry(
              "cycle_momentum": CYCLE_MOMENTUM},
 ))
 SCHEDULES.add(Entry(
-    name="warm_restarts", summary="cosine annealing restarted every t_0 * t_mult^i epochs (CosineAnnealingWarmRestarts)",
+    name="warm_restarts",
+    summary="cosine annealing, restarted after t_0, t_0 * t_mult, ... epochs (CosineAnnealingWarmRestarts)",
     build=lambda optimizer, cfg, epochs: CosineAnnealingWarmRestarts(optimizer, T_0=cfg["t_0"], T_mult=cfg["t_mult"],
                                                                      eta_min=cfg["eta_min"]),
     options={"t_0": T_0, "t_mult": T_MULT, "eta_min": ETA_MIN},

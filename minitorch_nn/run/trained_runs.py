@@ -208,5 +208,5 @@ def _brightness_hint(label: str, image: np.ndarray, preprocess: Preprocess) -> s
             f"if it is dark strokes on a light background, invert it (255 - pixels) and predict again")
 
 
-__all__ = ["evaluate_checkpoint", "evaluate_command", "recorded_threads", "predict_command", "read_images", "inference_record",
-           "format_confusion", "ImageFileError"]
+__all__ = ["evaluate_checkpoint", "evaluate_command", "recorded_threads", "predict_command", "read_images",
+           "inference_record", "format_confusion", "ImageFileError"]

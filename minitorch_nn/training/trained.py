@@ -42,5 +42,6 @@ def load_trained(path: str | os.PathLike) -> tuple[Module, Preprocess]:
         preprocess = Preprocess.from_state_dict(record["preprocess"])
         model.load_state_dict(checkpoint["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{checkpoint['path']}: its inference record does not rebuild the model: {error}") from None
+        raise CheckpointError(f"{checkpoint['path']}: its inference record does not rebuild the model: "
+                              f"{error}") from None
     return model.eval(), preprocess
