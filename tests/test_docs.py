@@ -72,8 +72,24 @@ def _runs(block: Block) -> bool:
     return block.mark is None or (block.mark == "needs-data" and bool(os.environ.get("MINITORCH_DATA")))
 
 
+@pytest.fixture
+def registries_restored():
+    """A page may add an entry to train.py's registries (to show how); take it out again afterwards."""
+    from minitorch_nn.run.datasets import DATASETS
+    from minitorch_nn.run.model_kinds import MODEL_KINDS
+    from minitorch_nn.run.optimizers import OPTIMIZERS
+    from minitorch_nn.run.schedules import SCHEDULES
+
+    registries = (DATASETS, MODEL_KINDS, OPTIMIZERS, SCHEDULES)
+    before = [set(registry) for registry in registries]
+    yield
+    for registry, names in zip(registries, before):
+        for name in [name for name in registry if name not in names]:
+            registry.remove(name)
+
+
 @pytest.mark.parametrize("page", PYTHON_PAGES, ids=lambda page: str(page.relative_to(REPO)))
-def test_python_blocks_run(page, tmp_path, monkeypatch):
+def test_python_blocks_run(page, tmp_path, monkeypatch, registries_restored):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict = {"__name__": "__doc_test__"}
@@ -181,3 +197,15 @@ def test_every_config_and_example_script_is_documented():
         assert f"configs/{config.name}" in text, f"configs/{config.name} is in no page"
     for script in sorted((REPO / "examples").glob("[!_]*.py")):
         assert f"examples/{script.name}" in text, f"examples/{script.name} is in no page"
+
+
+def test_the_block_reader_sees_marks_and_commands(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("text\n<!-- doc-test: skip (needs a run folder) -->\n```python\nx = 1\n```\n\n"
+                    "```bash\nMINITORCH_DATA=/d python train.py --epochs 2  # note\n"
+                    "python -c \"import a; print(a)\" && python examples/x.py\n```\n")
+    python, bash = blocks_of(page)
+    assert (python.language, python.mark, python.reason, python.code) == ("python", "skip", "needs a run folder", "x = 1")
+    assert python.line == 3 and bash.mark is None
+    assert _commands(bash) == [["python", "train.py", "--epochs", "2"], ["python", "-c", "import a; print(a)"],
+                               ["python", "examples/x.py"]]
