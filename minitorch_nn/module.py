@@ -5,11 +5,16 @@ A module's ``forward`` computes its output and keeps on ``self`` exactly what
 the input and *adds* the gradients of the module's own parameters into their
 ``.grad``. Parameters, sub-modules and buffers assigned as attributes are
 registered automatically, in assignment order, as in PyTorch.
+
+Every subclass's ``backward`` checks ``grad_output`` against the shape of the output of the
+last ``forward`` before it runs (``__init_subclass__`` wraps both), so a gradient of the
+wrong shape is named at the layer that received it, and no layer repeats that check.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 import warnings
+from collections import OrderedDict
 from typing import Callable, Iterator
 
 import numpy as np
@@ -19,6 +24,17 @@ from .parameter import Parameter
 
 class Module:
     """Base class for all layers. Subclasses implement ``forward`` and ``backward``."""
+
+    # Whether backward checks grad_output against the last output's shape (losses take a scalar).
+    _grad_shape_checked = True
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:
+            cls.forward = _recording_output_shape(cls.__dict__["forward"])
+        for name in ("backward", "backward_without_input_grad"):
+            if name in cls.__dict__:
+                setattr(cls, name, _checking_grad_shape(cls.__dict__[name]))
 
     def __init__(self) -> None:
         # Registries; the objects also live in __dict__ so attribute access stays fast.
@@ -329,6 +345,42 @@ class Module:
 
     def __dir__(self):
         return sorted(set(super().__dir__()))
+
+
+def _recording_output_shape(forward: Callable) -> Callable:
+    """``forward``, also keeping the shape of its output for ``_checking_grad_shape``."""
+    @functools.wraps(forward)
+    def forward_recording_shape(self, *inputs, **kwargs):
+        output = forward(self, *inputs, **kwargs)
+        self.__dict__["_last_output_shape"] = output.shape if isinstance(output, np.ndarray) else None
+        return output
+    return forward_recording_shape
+
+
+def _checking_grad_shape(backward: Callable) -> Callable:
+    """``backward``, first checking that ``grad_output`` has the shape of the last output.
+
+    Only the outermost call checks: a layer's backward calling another of its own (or a
+    parent class's) backward hands on what was already checked.
+    """
+    @functools.wraps(backward)
+    def backward_checking_shape(self, *args, **kwargs):
+        state = self.__dict__
+        grad_output = args[0] if args else kwargs.get("grad_output")
+        if state.get("_in_backward") or not self._grad_shape_checked or grad_output is None:
+            return backward(self, *args, **kwargs)
+        expected, given = state.get("_last_output_shape"), np.shape(grad_output)
+        if expected is not None and given != expected:
+            raise ValueError(
+                f"{type(self).__name__}.backward: grad_output has shape {given}, expected {expected}, the shape "
+                f"of the output of its last forward ({self._get_name()}({self.extra_repr()}))"
+            )
+        state["_in_backward"] = True
+        try:
+            return backward(self, *args, **kwargs)
+        finally:
+            state["_in_backward"] = False
+    return backward_checking_shape
 
 
 def _is_dtype_name(text: str) -> bool:

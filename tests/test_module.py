@@ -336,3 +336,75 @@ def test_fine_tuning_leaves_frozen_layers_unchanged():
             else:
                 assert not np.array_equal(before[key], after[key]), (name, key)
         assert mt.evaluate(model, test)[1] > 0.7, name   # chance is 10%; the first layer stays random
+
+
+# ---------------------------------------------------------------- gradients of the wrong shape
+# Every layer in mt.layers, with an input it accepts: (layer, input shape).
+EVERY_LAYER = {
+    "Linear": (lambda: mt.Linear(5, 4), (3, 5)),
+    "Identity": (mt.Identity, (3, 5)),
+    "Flatten": (mt.Flatten, (3, 2, 4)),
+    "ReLU": (mt.ReLU, (3, 5)),
+    "LeakyReLU": (mt.LeakyReLU, (3, 5)),
+    "Sigmoid": (mt.Sigmoid, (3, 5)),
+    "Tanh": (mt.Tanh, (3, 5)),
+    "Softmax": (mt.Softmax, (3, 5)),
+    "LogSoftmax": (mt.LogSoftmax, (3, 5)),
+    "BatchNorm1d": (lambda: mt.BatchNorm1d(5), (3, 5)),
+    "BatchNorm2d": (lambda: mt.BatchNorm2d(2), (3, 2, 4, 4)),
+    "Dropout": (lambda: mt.Dropout(0.5), (3, 5)),
+    "Dropout2d": (lambda: mt.Dropout2d(0.5), (3, 2, 4, 4)),
+    "Sequential": (lambda: mt.Sequential(mt.Linear(5, 4), mt.ReLU()), (3, 5)),
+    "Conv2d": (lambda: mt.Conv2d(2, 3, 3), (3, 2, 6, 6)),
+    "MaxPool2d": (lambda: mt.MaxPool2d(2), (3, 2, 4, 4)),
+    "AvgPool2d": (lambda: mt.AvgPool2d(2), (3, 2, 4, 4)),
+    "AdaptiveAvgPool2d": (lambda: mt.AdaptiveAvgPool2d(3), (3, 2, 4, 4)),
+    "AdaptiveAvgPool2d-1": (lambda: mt.AdaptiveAvgPool2d(1), (3, 2, 4, 4)),
+    "GlobalAvgPool2d": (mt.GlobalAvgPool2d, (3, 2, 4, 4)),
+    "MLP": (lambda: mt.MLP(5, [6], 3, batchnorm=True, dropout=0.1), (3, 5)),
+}
+
+
+def test_every_layer_is_covered():
+    assert {name.split("-")[0] for name in EVERY_LAYER} >= set(mt.layers.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_LAYER))
+@pytest.mark.parametrize("method", ["backward", "backward_without_input_grad"])
+def test_backward_with_a_gradient_of_the_wrong_shape_names_layer_and_shapes(name, method, rng):
+    build, shape = EVERY_LAYER[name]
+    layer = build()
+    out = layer(rng.standard_normal(shape).astype(np.float32))
+    wrong = out.shape[:-1] + (out.shape[-1] + 1,)
+    with pytest.raises(ValueError) as info:
+        getattr(layer, method)(np.ones(wrong, np.float32))
+    message = str(info.value)
+    assert message.startswith(f"{type(layer).__name__}.backward: grad_output has shape {wrong}, expected {out.shape}")
+    assert "Traceback" not in message and all(p.grad is None for p in layer.parameters())  # nothing accumulated
+    getattr(layer, method)(np.ones(out.shape, np.float32))  # the right shape still works
+
+
+def test_a_users_own_layer_is_checked_too_and_a_nested_call_is_not_checked_twice(rng):
+    class Double(mt.Module):
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad_output):
+            return 2 * grad_output
+
+    class HalfOfDouble(Double):  # hands a reshaped gradient to its parent's backward
+        def forward(self, x):
+            return super().forward(x).reshape(-1)
+
+        def backward(self, grad_output):
+            return super().backward(grad_output.reshape(2, 3))
+
+    layer = Double()
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Double.backward: grad_output has shape \(3, 2\), expected \(2, 3\)"):
+        layer.backward(np.ones((3, 2)))
+    nested = HalfOfDouble()
+    assert nested(np.ones((2, 3))).shape == (6,)
+    assert nested.backward(np.ones(6)).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"HalfOfDouble.backward: grad_output has shape \(2, 3\), expected \(6,\)"):
+        nested.backward(np.ones((2, 3)))

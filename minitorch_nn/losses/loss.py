@@ -15,6 +15,8 @@ class Loss(Module):
     for ``'none'``); ``backward(grad_output=1.0)`` returns d loss / d scores, shaped like the scores.
     """
 
+    _grad_shape_checked = False  # grad_output is d(outer)/d loss: a scalar (or one per sample for 'none')
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in REDUCTIONS:
