@@ -14,6 +14,6 @@ from .models import MLP
 from .module import Module
 from .parameter import Parameter
 from .random import get_rng_state, manual_seed, set_rng_state
-from .serialization import load, save
+from .serialization import SerializationError, load, save
 from .summary import summary
 from .training import History, Trainer, TrainingDiverged, evaluate, predict

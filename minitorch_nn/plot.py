@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .serialization import atomic_writer
+
 
 def _figure(width: float, height: float):
     """A Figure on its own Agg canvas: pyplot's global state is never touched."""
@@ -29,7 +31,8 @@ def _figure(width: float, height: float):
 def _save(figure, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
+    with atomic_writer(path) as file:  # a killed or failed write leaves the old picture, never half of one
+        figure.savefig(file, format="png")
     return path
 
 

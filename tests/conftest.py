@@ -64,3 +64,66 @@ def assert_close():
         np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
 
     return check
+
+
+# ------------------------------------------------------------------------- faults
+@pytest.fixture
+def read_only(monkeypatch):
+    """``read_only(folder)`` makes ``folder`` unwritable and returns how: ``"chmod"`` or ``"fake"``.
+
+    ``chmod 555`` is used when it stops writes. Where it does not (as root, which ignores
+    permissions), every write under ``folder`` — ``os.open`` for writing, ``os.mkdir``,
+    ``os.replace``, ``os.rename``, ``os.remove``, ``open`` for writing — raises the
+    ``PermissionError`` a read-only folder gives instead, so the test runs either way.
+    """
+    import builtins
+    import errno
+    import os
+    import tempfile
+
+    changed: list[pathlib.Path] = []
+    blocked: list[str] = []
+
+    def under(path) -> bool:
+        if isinstance(path, int):
+            return False
+        path = os.path.abspath(os.fspath(path))
+        return any(path == folder or path.startswith(folder + os.sep) for folder in blocked)
+
+    def denied(path):
+        return PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+
+    def guard(function, *path_arguments, write_check=lambda *a, **k: True):
+        def guarded(*args, **kwargs):
+            if write_check(*args, **kwargs):
+                for index in path_arguments:
+                    if index < len(args) and under(args[index]):
+                        raise denied(args[index])
+            return function(*args, **kwargs)
+        return guarded
+
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def make(folder) -> str:
+        folder = pathlib.Path(folder)
+        folder.chmod(0o555)
+        changed.append(folder)
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except PermissionError:
+            return "chmod"
+        if not blocked:
+            monkeypatch.setattr(os, "open", guard(os.open, 0, write_check=lambda path, flags, *a, **k: flags & writes))
+            monkeypatch.setattr(builtins, "open", guard(
+                builtins.open, 0, write_check=lambda file, mode="r", *a, **k: any(c in mode for c in "wax+")))
+            for name in ("mkdir", "remove", "unlink", "rmdir"):
+                monkeypatch.setattr(os, name, guard(getattr(os, name), 0))
+            for name in ("replace", "rename"):
+                monkeypatch.setattr(os, name, guard(getattr(os, name), 0, 1))
+        blocked.append(os.path.abspath(folder))
+        return "fake"
+
+    yield make
+    for folder in changed:
+        folder.chmod(0o755)

@@ -6,15 +6,16 @@ Layout under the data root (what ``cifar-10-python.tar.gz`` extracts to)::
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
 
 from .cifar_pickle import load_cifar_batch
 from .dataset import ArrayDataset
-from .download import download as download_file, extract_tar, file_digest
+from .download import NotWritableError, download as download_file, extract_tar, file_digest
 from .errors import DatasetError, check_root_is_not_the_folder
-from .paths import describe_root, resolve_root
+from .paths import describe_root, is_file, resolve_root
 
 _REDOWNLOAD = "delete it and run again with download=True"
 
@@ -71,7 +72,7 @@ class CIFAR10(ArrayDataset):
         self.folder = self.root / self.folder_name
         self.train = bool(train)
         batches = self.train_batches if self.train else self.test_batches
-        missing = [name for name in batches if not (self.folder / name).is_file()]
+        missing = [name for name in batches if not is_file(self.folder / name)]
         if missing:
             check_root_is_not_the_folder(self.root, self.folder_name, "CIFAR-10",
                                          [*self.train_batches, *self.test_batches])
@@ -103,17 +104,21 @@ class CIFAR10(ArrayDataset):
         if not download:
             raise DatasetError(where, self.folder, f"run with download=True, or {copy_files}")
         archive = self.root / self.archive_name
-        downloaded = not archive.is_file()
+        downloaded = not is_file(archive)
         if downloaded:
             try:
                 download_file(self.mirrors, archive, md5=self.archive_md5)
+            except NotWritableError as exc:
+                raise DatasetError(f"{where}, and {archive.name} cannot be downloaded there: {exc.problem}",
+                                   exc.path, exc.fix) from None
             except DatasetError as exc:
                 raise DatasetError(f"{where}, and {archive.name} {exc.problem}", self.folder,
                                    f"connect to the network and retry, or {copy_files}") from exc
         # Extract every member, not only the missing ones, so the batches come from one source.
         extract_tar(archive, self.root)
         if downloaded:
-            archive.unlink()
+            with contextlib.suppress(OSError):  # the batches are out; a leftover archive is harmless
+                archive.unlink()
         still_missing = [name for name in missing if not (self.folder / name).is_file()]
         if still_missing:
             raise DatasetError(f"{', '.join(still_missing)} not found in {self.folder} after extracting the archive",

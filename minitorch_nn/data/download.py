@@ -3,42 +3,48 @@
 * ``download(urls, dest, md5=...)`` streams the first URL that works into a temporary file next
   to ``dest`` (with a tqdm progress bar), checks the published md5/sha256 and only then renames
   it to ``dest``. Any failure, an interrupted stream or Ctrl-C included, removes the temporary
-  file, so a file at ``dest`` is always whole and verified.
+  file, so a file at ``dest`` is always whole and verified. A mirror that trickles (slower than
+  ``min_rate`` once ``grace`` seconds have passed) is dropped for the next one, and one
+  ``deadline`` bounds the whole download, so a bad mirror never hangs a run.
 * ``unreachable(urls, timeout)`` says in one phrase why the first mirror cannot be reached (or
   None), quickly enough that an offline first run does not hang.
 * ``extract_tar(archive, dest)`` refuses the whole archive if any member would land outside
   ``dest`` (absolute names, ``..``) or is anything but a regular file or folder (links, devices,
   FIFOs), then writes each file atomically.
 
-Only ``urllib`` is used. Tests replace the module attribute ``urlopen`` with a fake, so they
-never touch the network.
+Only ``urllib`` is used. Tests replace the module attributes ``urlopen`` (with a fake network)
+and ``clock`` (with a fake clock), so they never touch the network or wait.
 """
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import http.client
 import os
-import secrets
 import socket
 import tarfile
 import threading
+import time
 import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator, Sequence
+from typing import Sequence
 from urllib.parse import urlparse
 
+from ..serialization import atomic_writer
 from ..utils.progress import tqdm
 from .errors import DatasetError
 
-# Looked up at call time, so tests can monkeypatch ``minitorch_nn.data.download.urlopen``.
+# Looked up at call time, so tests can monkeypatch ``minitorch_nn.data.download.urlopen`` / ``clock``.
 urlopen = urllib.request.urlopen
+clock = time.monotonic
 
 USER_AGENT = "minitorch_nn (python urllib)"
 CHUNK_SIZE = 1 << 20
+DEADLINE = 1800.0    # seconds for one file, all mirrors together
+MIN_RATE = 20_000    # bytes per second, on average since a mirror's response began...
+GRACE = 15.0         # ...once this many seconds have passed
 
 
 def unreachable(urls: Sequence[str], timeout: float = 3.0) -> str | None:
@@ -82,6 +88,9 @@ def download(
     sha256: str | None = None,
     progress: bool = True,
     timeout: float = 60.0,
+    deadline: float = DEADLINE,
+    min_rate: float = MIN_RATE,
+    grace: float = GRACE,
 ) -> Path:
     """Download the first of ``urls`` that succeeds and verifies, atomically, to ``dest``.
 
@@ -90,22 +99,39 @@ def download(
         dest: the final path; its folder is created if needed.
         md5, sha256: published checksums (hex); a mismatch counts as a failed mirror.
         progress: show a tqdm progress bar (hidden when stderr is not a terminal).
-        timeout: seconds to wait for each connection.
+        timeout: seconds to wait for a connection, or for the next bytes of a response.
+        deadline: seconds for the whole download, all mirrors together; mirrors not yet tried
+            when it passes are skipped.
+        min_rate: bytes per second a mirror must average once ``grace`` seconds have passed;
+            a slower one is dropped for the next.
 
     Returns:
         ``dest`` as a ``Path``.
 
     Raises:
-        DatasetError: every mirror failed; the message lists each URL and why.
+        DatasetError: every mirror failed (the message lists each URL and why), or ``dest``
+            cannot be written (a read-only folder, a full disk).
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(dest.parent, exc) from None
+    give_up_at = clock() + deadline
     failures = []
     for url in urls:
+        if clock() >= give_up_at:
+            failures.append(f"{url}: not tried, the deadline of {deadline:g} s had passed")
+            continue
         try:
-            _fetch(url, dest, md5=md5, sha256=sha256, progress=progress, timeout=timeout)
+            _fetch(url, dest, md5=md5, sha256=sha256, progress=progress, timeout=timeout,
+                   give_up_at=give_up_at, min_rate=min_rate, grace=grace)
             return dest
-        except (OSError, http.client.HTTPException, ValueError, _BadDownload) as exc:
+        except OSError as exc:
+            if exc.filename == os.fspath(dest):  # writing the local file failed, not the mirror
+                raise _cannot_write(dest, exc) from None
+            failures.append(f"{url}: {_describe(exc)}")
+        except (http.client.HTTPException, ValueError, _BadDownload) as exc:
             failures.append(f"{url}: {_describe(exc)}")
     raise DatasetError(
         "could not be downloaded from any mirror:\n    " + "\n    ".join(failures),
@@ -126,10 +152,14 @@ def extract_tar(archive: str | os.PathLike, dest: str | os.PathLike) -> list[Pat
         The paths of the extracted files.
 
     Raises:
-        DatasetError: an unsafe member, or a corrupt or truncated archive.
+        DatasetError: an unsafe member, a corrupt or truncated archive, or a file that cannot be
+            written (a read-only folder, a full disk).
     """
     archive, dest = Path(archive), Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(dest, exc) from None
     base = dest.resolve()
     written = []
     try:
@@ -142,12 +172,17 @@ def extract_tar(archive: str | os.PathLike, dest: str | os.PathLike) -> list[Pat
                 if member.isdir():
                     target.mkdir(parents=True, exist_ok=True)
                     continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as source, _atomic_writer(target) as out:
-                    for chunk in iter(lambda: source.read(CHUNK_SIZE), b""):
-                        out.write(chunk)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with tar.extractfile(member) as source, atomic_writer(target) as out:
+                        for chunk in iter(lambda: source.read(CHUNK_SIZE), b""):
+                            out.write(chunk)
+                except OSError as exc:
+                    if exc.filename in (os.fspath(target), os.fspath(target.parent)):
+                        raise _cannot_write(target, exc) from None
+                    raise
                 written.append(target)
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
         raise DatasetError(
             f"corrupt or truncated archive ({_describe(exc)})",
             path=archive,
@@ -161,22 +196,26 @@ class _BadDownload(Exception):
     """A response that arrived but is wrong: truncated, or the checksum does not match."""
 
 
-def _fetch(url: str, dest: Path, *, md5, sha256, progress: bool, timeout: float) -> None:
+def _fetch(url: str, dest: Path, *, md5, sha256, progress: bool, timeout: float, give_up_at: float,
+           min_rate: float, grace: float) -> None:
     """Stream one URL into ``dest`` through a temporary file; verify before the rename."""
     expected = {name: value.lower() for name, value in (("md5", md5), ("sha256", sha256)) if value}
     hashers = {name: _new_hash(name) for name in expected}
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with _atomic_writer(dest) as out, urlopen(request, timeout=timeout) as response:
+    with atomic_writer(dest) as out, urlopen(request, timeout=timeout) as response:
         total = _content_length(response)
-        received = 0
+        # read1 returns whatever has arrived (up to CHUNK_SIZE): a trickle cannot hold one call for long.
+        read = getattr(response, "read1", response.read)
+        started, received = clock(), 0
         with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
                   leave=False, disable=None if progress else True) as bar:
-            for chunk in iter(lambda: response.read(CHUNK_SIZE), b""):
+            for chunk in iter(lambda: read(CHUNK_SIZE), b""):
                 out.write(chunk)
                 for hasher in hashers.values():
                     hasher.update(chunk)
                 received += len(chunk)
                 bar.update(len(chunk))
+                _check_pace(received, clock() - started, give_up_at, min_rate, grace)
         if total is not None and received != total:
             raise _BadDownload(f"truncated: received {received} of {total} bytes")
         for name, value in expected.items():
@@ -185,27 +224,24 @@ def _fetch(url: str, dest: Path, *, md5, sha256, progress: bool, timeout: float)
                 raise _BadDownload(f"{name} of the received file is {actual}, the published value is {value}")
 
 
-@contextlib.contextmanager
-def _atomic_writer(dest: Path) -> Iterator[BinaryIO]:
-    """Yield a file to write; on success it is flushed, synced and renamed to ``dest``.
+def _check_pace(received: int, elapsed: float, give_up_at: float, min_rate: float, grace: float) -> None:
+    """Raise ``_BadDownload`` past the deadline, or when the mirror averages less than ``min_rate``."""
+    if clock() >= give_up_at:
+        raise _BadDownload(f"not finished by the deadline ({received:,} bytes received)")
+    if elapsed >= grace and received < min_rate * elapsed:
+        raise _BadDownload(f"too slow: {received:,} bytes in {elapsed:.0f} s, below the minimum of "
+                           f"{min_rate / 1000:g} kB/s")
 
-    On any exception (KeyboardInterrupt included) the temporary file is removed, so ``dest``
-    either keeps its old content or gets the complete new one, never a partial file. The
-    temporary name starts with a dot and ends in ``.part`` so it never looks like a data file.
-    """
-    temporary = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-    # os.open with mode 0o666 honours the umask, unlike tempfile.mkstemp's private 0o600.
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
+
+class NotWritableError(DatasetError):
+    """A download or an extraction cannot write its file: a read-only data root, a full disk."""
+
+
+def _cannot_write(path: Path, exc: OSError) -> NotWritableError:
+    """The data root (or a file in it) cannot be written: say so, not "the mirror failed"."""
+    return NotWritableError(f"cannot write here ({exc.strerror or exc})", path,
+                        "free some disk space or make the folder writable, or choose another data root "
+                        "(root= / $MINITORCH_DATA / train.py --data-dir)")
 
 
 def _check_member(member: tarfile.TarInfo, base: Path, archive: Path) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import ArrayDataset
-from .download import download as download_file, file_digest
+from .download import NotWritableError, download as download_file, file_digest
 from .errors import DatasetError, check_root_is_not_the_folder
 from .idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
-from .paths import describe_root, resolve_root
+from .paths import describe_root, is_file, resolve_root
 
 DIGIT_CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                  "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
@@ -89,7 +89,7 @@ class MNIST(ArrayDataset):
     def _locate(self, stem: str, root_argument, download: bool) -> Path:
         """The path of ``stem.gz`` or ``stem`` in the folder, downloading the .gz if allowed."""
         for name in (f"{stem}.gz", stem):
-            if (self.folder / name).is_file():
+            if is_file(self.folder / name):
                 return self.folder / name
         check_root_is_not_the_folder(self.root, self.folder_name, type(self).__name__,
                                      [f"{file}{gz}" for file in self.resources for gz in (".gz", "")])
@@ -102,6 +102,9 @@ class MNIST(ArrayDataset):
         try:
             return download_file([mirror + stem + ".gz" for mirror in self.mirrors], self.folder / f"{stem}.gz",
                                  md5=self.resources[stem][0])
+        except NotWritableError as exc:
+            raise DatasetError(f"{where}, and it cannot be downloaded there: {exc.problem}", exc.path,
+                               exc.fix) from None
         except DatasetError as exc:
             raise DatasetError(f"{where}, and it {exc.problem}", self.folder,
                                f"connect to the network and retry, or {copy_files}") from exc

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import DatasetError
+
 ENV_VAR = "MINITORCH_DATA"
 DEFAULT_ROOT = Path("~/.cache/minitorch_nn")
 
@@ -33,3 +35,12 @@ def describe_root(root: str | os.PathLike | None = None) -> str:
     if os.environ.get(ENV_VAR):
         return f"root from ${ENV_VAR}"
     return f"the default root, as ${ENV_VAR} is not set"
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, but a folder that cannot be looked into is a ``DatasetError``, not a traceback."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise DatasetError(f"cannot look into this folder ({exc.strerror or exc})", path.parent,
+                           "check its permissions, or choose another data root (root= / $MINITORCH_DATA)") from None

@@ -24,6 +24,7 @@ import os
 import sys
 from typing import Any
 
+from ..serialization import atomic_writer
 from .data_pipeline import AUGMENTATIONS
 from .datasets import DATASETS
 from .model_kinds import MODEL_KINDS
@@ -313,8 +314,8 @@ def to_toml(config: dict, comments: bool = True, header: str | None = None) -> s
 
 
 def write_config(config: dict, path: str | os.PathLike, header: str | None = None) -> None:
-    """Write ``to_toml(config)`` to ``path``."""
-    with open(path, "w", encoding="utf-8") as file:
+    """Write ``to_toml(config)`` to ``path`` (atomically)."""
+    with atomic_writer(path, "w", encoding="utf-8") as file:
         file.write(to_toml(config, header=header))
 
 

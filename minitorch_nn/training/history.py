@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from ..serialization import atomic_writer
+
 EPOCH_FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")
 
 
@@ -60,8 +62,8 @@ class History:
 
     # ------------------------------------------------------------------ files and checkpoints
     def to_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per epoch with the columns ``EPOCH_FIELDS`` (``metrics.csv``)."""
-        with open(path, "w", newline="", encoding="utf-8") as file:
+        """Write one row per epoch with the columns ``EPOCH_FIELDS`` (``metrics.csv``), atomically."""
+        with atomic_writer(path, "w", encoding="utf-8", newline="") as file:
             writer = csv.DictWriter(file, fieldnames=EPOCH_FIELDS)
             writer.writeheader()
             for record in self.epochs:

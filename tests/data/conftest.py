@@ -113,6 +113,38 @@ class FakeResponse(io.BytesIO):
             size = min(size if size and size > 0 else self.fail_after, self.fail_after - self.tell())
         return super().read(size)
 
+    read1 = read  # what download() calls: whatever has arrived, up to size
+
+
+class FakeClock:
+    """Replaces ``download.clock``: time moves only when ``advance`` is called."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class TricklingResponse(FakeResponse):
+    """A response that sends ``bytes_per_read`` bytes per read, each read taking ``seconds_per_read``
+    of the fake ``clock`` (a mirror that trickles, without any real waiting)."""
+
+    def __init__(self, body: bytes, clock: FakeClock, bytes_per_read: int = 1, seconds_per_read: float = 1.0):
+        super().__init__(body)
+        self.clock, self.bytes_per_read, self.seconds_per_read = clock, bytes_per_read, seconds_per_read
+        self.reads = 0
+
+    def read(self, size=-1):
+        self.clock.advance(self.seconds_per_read)
+        self.reads += 1
+        return super().read(min(size if size and size > 0 else self.bytes_per_read, self.bytes_per_read))
+
+    read1 = read
+
 
 class FakeNetwork:
     """Replaces ``download.urlopen``: ``routes[url]`` is bytes, a FakeResponse, or an exception.
@@ -150,10 +182,19 @@ def no_real_network(monkeypatch):
 
 
 @pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """A fake clock installed as ``minitorch_nn.data.download.clock``."""
+    fake = FakeClock()
+    monkeypatch.setattr(download_module, "clock", fake)
+    return fake
+
+
+@pytest.fixture
 def build() -> SimpleNamespace:
     """The file builders above, for tests (conftest modules cannot be imported directly)."""
     return SimpleNamespace(idx_bytes=idx_bytes, write_idx=write_idx, cifar_rows=cifar_rows,
-                           write_cifar_batch=write_cifar_batch, md5=md5, FakeResponse=FakeResponse)
+                           write_cifar_batch=write_cifar_batch, md5=md5, FakeResponse=FakeResponse,
+                           TricklingResponse=TricklingResponse)
 
 
 # ------------------------------------------------------------------------- real data

@@ -271,3 +271,34 @@ def test_digits_split_is_fixed_and_disjoint():
     flat_train = {row.tobytes() for row in train.data.reshape(len(train), -1)}
     overlap = sum(row.tobytes() in flat_train for row in test.data.reshape(len(test), -1))
     assert overlap < 5  # only genuinely identical images may coincide
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
+def test_a_read_only_data_root_with_download_is_a_dataset_error(tmp_path, mnist_server, dataset, read_only,
+                                                                cifar_payloads, monkeypatch, build):
+    archive = cifar_archive(cifar_payloads)
+    mnist_server.routes[CIFAR10.mirrors[0]] = archive
+    monkeypatch.setattr(CIFAR10, "archive_md5", build.md5(archive))
+    root = tmp_path / "root"
+    root.mkdir()
+    read_only(root)
+    with pytest.raises(DatasetError) as info:
+        MNIST(root, download=True) if dataset == "mnist" else CIFAR10(root, download=True)
+    message = str(info.value)
+    assert "cannot be downloaded there: cannot write here (Permission denied)" in message
+    assert str(root) in message and "make the folder writable" in message and "connect to the network" not in message
+
+
+def test_an_unreadable_data_folder_is_a_dataset_error(mnist_root, monkeypatch):
+    root, _ = mnist_root
+    real_stat = os.stat
+
+    def denied(path, *args, **kwargs):
+        if str(path).startswith(str(root / "mnist") + os.sep):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", denied)  # what `chmod 000 mnist/` does to a user who is not root
+    for build_dataset in (lambda: MNIST(root), lambda: CIFAR10(root / "mnist", download=False)):
+        with pytest.raises(DatasetError, match="Permission denied"):
+            build_dataset()

@@ -195,3 +195,73 @@ def test_extract_corrupt_or_truncated_archive(tmp_path):
     (tmp_path / "b.tar.gz").write_bytes(b"this is not an archive")
     with pytest.raises(DatasetError, match="corrupt or truncated archive"):
         extract_tar(tmp_path / "b.tar.gz", tmp_path / "dest")
+
+
+# ------------------------------------------------------------------------- slow mirrors, deadlines, local faults
+def test_a_trickling_mirror_is_dropped_for_the_next(network, clock, tmp_path, build):
+    trickle = build.TricklingResponse(BODY, clock, bytes_per_read=1, seconds_per_read=1.0)
+    network.routes["http://slow/f"] = trickle
+    network.routes["http://fast/f"] = BODY
+    download(["http://slow/f", "http://fast/f"], tmp_path / "f", md5=BODY_MD5, progress=False, grace=15)
+    assert network.requests == ["http://slow/f", "http://fast/f"]
+    assert trickle.reads == 15  # given up as soon as the grace period was over, not after 1.28 million reads
+    assert (tmp_path / "f").read_bytes() == BODY and leftovers(tmp_path) == ["f"]
+
+
+def test_only_trickling_mirrors_give_one_clear_message_and_no_partial_file(network, clock, tmp_path, build):
+    for url in ("http://a/f", "http://b/f"):
+        network.routes[url] = build.TricklingResponse(BODY, clock, bytes_per_read=100, seconds_per_read=1.0)
+    with pytest.raises(DatasetError) as info:
+        download(["http://a/f", "http://b/f"], tmp_path / "f", progress=False)
+    message = str(info.value)
+    assert message.count("too slow") == 2 and "below the minimum of 20 kB/s" in message and "fix:" in message
+    assert leftovers(tmp_path) == []
+
+
+def test_the_deadline_bounds_the_whole_download(network, clock, tmp_path, build):
+    # Fast enough for the minimum rate, but the file is too large to finish in time.
+    network.routes["http://a/f"] = build.TricklingResponse(BODY, clock, bytes_per_read=50_000, seconds_per_read=1.0)
+    network.routes["http://b/f"] = BODY
+    with pytest.raises(DatasetError) as info:
+        download(["http://a/f", "http://b/f"], tmp_path / "f", progress=False, deadline=10)
+    message = str(info.value)
+    assert "http://a/f: not finished by the deadline" in message
+    assert "http://b/f: not tried, the deadline of 10 s had passed" in message
+    assert network.requests == ["http://a/f"] and leftovers(tmp_path) == []
+
+
+def test_a_read_only_folder_is_a_dataset_error_naming_it(network, tmp_path, read_only):
+    network.routes["http://a/f"] = BODY
+    (tmp_path / "data").mkdir()
+    read_only(tmp_path / "data")
+    for dest in (tmp_path / "data" / "f", tmp_path / "data" / "sub" / "f"):
+        with pytest.raises(DatasetError) as info:
+            download(["http://a/f"], dest, progress=False)
+        assert "cannot write here (Permission denied)" in str(info.value) and "data root" in str(info.value)
+        assert "mirror" not in str(info.value)
+
+
+def test_a_full_disk_while_downloading_is_a_dataset_error_and_leaves_no_partial_file(network, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    network.routes["http://a/f"] = BODY
+    network.routes["http://b/f"] = BODY
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(DatasetError) as info:
+        download(["http://a/f", "http://b/f"], tmp_path / "f", progress=False)
+    assert "cannot write here (No space left on device)" in str(info.value)
+    assert network.requests == ["http://a/f"]  # a local fault is not a reason to try another mirror
+    assert leftovers(tmp_path) == []
+
+
+def test_extract_tar_into_a_read_only_folder(tmp_path, read_only):
+    archive = make_tar(tmp_path / "a.tar.gz", [("top/one", b"1")])
+    (tmp_path / "dest").mkdir()
+    read_only(tmp_path / "dest")
+    with pytest.raises(DatasetError, match=r"cannot write here \(Permission denied\)"):
+        extract_tar(archive, tmp_path / "dest")

@@ -75,3 +75,34 @@ def test_corrupt_gzip(tmp_path, build):
 def test_missing_file(tmp_path):
     with pytest.raises(DatasetError, match="file not found"):
         read_idx(tmp_path / "nope")
+
+
+def test_a_gzip_bomb_is_never_unpacked_past_its_header(tmp_path, build):
+    import tracemalloc
+
+    header = build.idx_bytes(IMAGES)  # declares 2 x 28 x 28 bytes of data
+    bomb = tmp_path / "bomb.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as file:
+        file.write(header)
+        for _ in range(50):
+            file.write(bytes(1 << 20))  # 50 MB of zeros follow: about 50 KB compressed
+    assert bomb.stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatasetError, match="trailing bytes after the data"):
+            read_idx(bomb, IMAGES_MAGIC)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # the declared 1.5 KB plus the margin, not 50 MB
+
+
+def test_a_header_promising_more_than_the_file_can_hold_is_refused_before_allocating(tmp_path):
+    import struct
+
+    header = struct.pack(">IIII", IMAGES_MAGIC, 2 ** 31, 28, 28)  # 1.7 TB of images
+    (tmp_path / "huge.gz").write_bytes(gzip.compress(header + bytes(1000)))
+    (tmp_path / "huge").write_bytes(header + bytes(1000))
+    for name in ("huge.gz", "huge"):
+        with pytest.raises(DatasetError, match="truncated: dimensions 2147483648 x 28 x 28 need"):
+            read_idx(tmp_path / name, IMAGES_MAGIC)
