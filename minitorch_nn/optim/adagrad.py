@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.inplace import add_scaled_product_, add_scaled_quotient_
-from .hyperparameters import hyperparameter
+from .hyperparameters import Flag, Number
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -32,14 +32,17 @@ class Adagrad(Optimizer):
     State per parameter: ``step`` (t), ``sum`` (s).
     """
 
+    hyperparameters = {
+        "lr": Number(invalid="Invalid learning rate: {}"),
+        "lr_decay": Number(invalid="Invalid lr_decay value: {}"),
+        "weight_decay": Number(invalid="Invalid weight_decay value: {}"),
+        "initial_accumulator_value": Number(invalid="Invalid initial_accumulator_value value: {}"),
+        "eps": Number(invalid="Invalid epsilon value: {}"),
+        "maximize": Flag(),
+    }
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
-        hyperparameter("Adagrad", "lr", lr, invalid="Invalid learning rate: {}")
-        hyperparameter("Adagrad", "lr_decay", lr_decay, invalid="Invalid lr_decay value: {}")
-        hyperparameter("Adagrad", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
-        hyperparameter("Adagrad", "initial_accumulator_value", initial_accumulator_value,
-                       invalid="Invalid initial_accumulator_value value: {}")
-        hyperparameter("Adagrad", "eps", eps, invalid="Invalid epsilon value: {}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)

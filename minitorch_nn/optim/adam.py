@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..kernels.inplace import add_scaled_, add_scaled_product_, add_scaled_quotient_, scale_
-from .hyperparameters import hyperparameter
+from .hyperparameters import Flag, Number, Pair
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -37,20 +37,22 @@ class Adam(Optimizer):
     ``amsgrad``, ``max_exp_avg_sq``.
     """
 
+    hyperparameters = {
+        "lr": Number(invalid="Invalid learning rate: {}"),
+        "eps": Number(invalid="Invalid epsilon value: {}"),
+        "betas": Pair(Number(below=1.0), invalid="Invalid beta parameter at index {index}: {}"),
+        "weight_decay": Number(invalid="Invalid weight_decay value: {}"),
+        "amsgrad": Flag(),
+        "maximize": Flag(),
+        "decoupled_weight_decay": Flag(),
+    }
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False,
                  *, maximize: bool = False, decoupled_weight_decay: bool = False):
-        owner = type(self).__name__
-        hyperparameter(owner, "lr", lr, invalid="Invalid learning rate: {}")
-        hyperparameter(owner, "eps", eps, invalid="Invalid epsilon value: {}")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
-        for index, beta in enumerate(betas):
-            hyperparameter(owner, f"betas[{index}]", beta, below=1.0,
-                           invalid=f"Invalid beta parameter at index {index}: {{}}")
-        hyperparameter(owner, "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps,
+                        weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _update(self, param, grad, state, group):

@@ -14,11 +14,11 @@ from __future__ import annotations
 import bisect
 import copy
 import math
-import numbers
 from collections import Counter
 from typing import Any, Callable, Sequence
 
-from .hyperparameters import hyperparameter, integer
+from .hyperparameters import (Choice, Flag, Integer, Number, OneOrEach, check_hyperparameters, hyperparameter,
+                              integer)
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "LinearLR",
@@ -43,10 +43,13 @@ class LRScheduler:
         last_epoch: number of ``step()`` calls so far (0 right after construction).
 
     Constructing a scheduler performs its first step, which sets ``last_epoch`` to 0.
+    Every argument is checked (``hyperparameters.py``): a string, NaN or an out-of-range value
+    raises ``TypeError`` / ``ValueError`` naming it.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
+        check_hyperparameters(type(self).__name__, {"last_epoch": Integer(minimum=-1)}, {"last_epoch": last_epoch})
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -125,8 +128,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        if not isinstance(step_size, numbers.Integral) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        check_hyperparameters("StepLR", {"step_size": Integer(minimum=1), "gamma": Number()},
+                              {"step_size": step_size, "gamma": gamma})
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -152,6 +155,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+        check_hyperparameters("ExponentialLR", {"gamma": Number()}, {"gamma": gamma})
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -179,8 +183,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        if not T_max > 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max!r}")
+        check_hyperparameters("CosineAnnealingLR", {"T_max": Number(minimum=None, above=0), "eta_min": Number()},
+                              {"T_max": T_max, "eta_min": eta_min})
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -231,10 +235,21 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float | list[float] = 0, eps: float = 1e-8):
+        _check_optimizer(optimizer)
+        check_hyperparameters("ReduceLROnPlateau", {
+            "mode": Choice(("min", "max"), invalid="mode {} is unknown!"),
+            "factor": Number(),
+            "patience": Integer(minimum=0),
+            "threshold": Number(),
+            "threshold_mode": Choice(("rel", "abs"), invalid="threshold mode {} is unknown!"),
+            "cooldown": Integer(minimum=0),
+            "min_lr": OneOrEach(Number()),
+            "eps": Number(),
+        }, dict(mode=mode, factor=factor, patience=patience, threshold=threshold, threshold_mode=threshold_mode,
+                cooldown=cooldown, min_lr=min_lr, eps=eps))
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        _check_optimizer(optimizer)
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
@@ -458,10 +473,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1):
-        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
-            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
-        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
-            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        check_hyperparameters("CosineAnnealingWarmRestarts", {
+            "T_0": Integer(minimum=1, invalid="Expected positive integer T_0, but got {}"),
+            "T_mult": Integer(minimum=1, invalid="Expected integer T_mult >= 1, but got {}"),
+        }, {"T_0": T_0, "T_mult": T_mult})
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
@@ -523,22 +538,23 @@ class OneCycleLR(LRScheduler):
                  last_epoch: int = -1):
         _check_optimizer(optimizer)
         self.optimizer = optimizer
+        given = {name: value for name, value in (("total_steps", total_steps), ("epochs", epochs),
+                                                  ("steps_per_epoch", steps_per_epoch)) if value is not None}
+        check_hyperparameters("OneCycleLR", {
+            **{name: Integer(minimum=1, invalid=f"Expected positive integer {name}, but got {{}}") for name in given},
+            "pct_start": Number(at_most=1.0, invalid="Expected float between 0 and 1 pct_start, but got {}"),
+            "anneal_strategy": Choice(("cos", "linear"),
+                                      invalid="anneal_strategy must be one of 'cos' or 'linear', instead got {}"),
+            "cycle_momentum": Flag(),
+            "three_phase": Flag(),
+        }, dict(given, pct_start=pct_start, anneal_strategy=anneal_strategy, cycle_momentum=cycle_momentum,
+                three_phase=three_phase))
         if total_steps is not None:
-            if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
-            if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        if isinstance(pct_start, bool) or not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
         div_factor = hyperparameter("OneCycleLR", "div_factor", div_factor)
         final_div_factor = hyperparameter("OneCycleLR", "final_div_factor", final_div_factor)
         if div_factor == 0 or final_div_factor == 0:

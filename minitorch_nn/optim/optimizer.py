@@ -16,6 +16,7 @@ import numpy as np
 from ..kernels.inplace import add_scaled_
 from ..kernels.workspace import Workspace
 from ..parameter import Parameter
+from .hyperparameters import check_hyperparameters
 
 __all__ = ["Optimizer", "required"]
 
@@ -67,9 +68,15 @@ class Optimizer:
     Subclasses implement ``_update(param, grad, state, group)``: update the array
     ``param`` in place from ``grad``, never writing into ``grad``. ``step`` skips
     parameters whose ``.grad`` is None and hands in ``-grad`` for ``maximize=True``.
+    They declare the rule of each hyper-parameter in ``hyperparameters`` (see
+    ``hyperparameters.py``); the rules are checked for the constructor's arguments, every
+    group added and every state loaded.
     """
 
+    hyperparameters: dict[str, Any] = {}
+
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+        self.check_hyperparameters({k: v for k, v in defaults.items() if v is not required})
         self.defaults = dict(defaults)
         self.state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -120,8 +127,14 @@ class Optimizer:
                     f"parameter group didn't specify a value of required optimization parameter {name}"
                 )
             group.setdefault(name, default)
+        self.check_hyperparameters(group)
         self._check_new_group(group)
         self.param_groups.append(group)
+
+    def check_hyperparameters(self, values: dict[str, Any]) -> None:
+        """Raise ``TypeError`` / ``ValueError`` naming the first of ``values`` (hyper-parameters by name)
+        that breaks its rule in ``hyperparameters``."""
+        check_hyperparameters(type(self).__name__, self.hyperparameters, values)
 
     def _check_new_group(self, group: dict[str, Any]) -> None:
         """No parameter twice, in this group or across groups; names in all groups or in none."""
@@ -231,7 +244,10 @@ class Optimizer:
                     f"param_groups list only parameters {sorted(by_index)}"
                 )
             new_state[by_index[index]] = self._restored_state(values, by_index[index], index)
-        self.param_groups = [self._restored_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)]
+        groups = [self._restored_group(group, saved) for group, saved in zip(self.param_groups, saved_groups)]
+        for group in groups:
+            self.check_hyperparameters(group)
+        self.param_groups = groups
         self.state = new_state
 
     def _check_state_dict(self, state_dict) -> None:

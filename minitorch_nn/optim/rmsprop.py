@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.inplace import add_scaled_, add_scaled_product_, add_scaled_quotient_, lerp_, scale_
-from .hyperparameters import hyperparameter
+from .hyperparameters import Flag, Number
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -36,14 +36,19 @@ class RMSprop(Optimizer):
     ``momentum > 0``), ``grad_avg`` (a, when ``centered``).
     """
 
+    hyperparameters = {
+        "lr": Number(invalid="Invalid learning rate: {}"),
+        "eps": Number(invalid="Invalid epsilon value: {}"),
+        "momentum": Number(invalid="Invalid momentum value: {}"),
+        "weight_decay": Number(invalid="Invalid weight_decay value: {}"),
+        "alpha": Number(invalid="Invalid alpha value: {}"),
+        "centered": Flag(),
+        "maximize": Flag(),
+    }
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  *, maximize: bool = False):
-        hyperparameter("RMSprop", "lr", lr, invalid="Invalid learning rate: {}")
-        hyperparameter("RMSprop", "eps", eps, invalid="Invalid epsilon value: {}")
-        hyperparameter("RMSprop", "momentum", momentum, invalid="Invalid momentum value: {}")
-        hyperparameter("RMSprop", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
-        hyperparameter("RMSprop", "alpha", alpha, invalid="Invalid alpha value: {}")
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                         momentum=momentum, centered=centered, maximize=maximize)
         super().__init__(params, defaults)

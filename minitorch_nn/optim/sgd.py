@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..kernels.inplace import add_scaled_, scale_
-from .hyperparameters import hyperparameter
+from .hyperparameters import Flag, Number
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -31,17 +31,25 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
     """
 
+    hyperparameters = {
+        "lr": Number(invalid="Invalid learning rate: {}"),
+        "momentum": Number(invalid="Invalid momentum value: {}"),
+        "dampening": Number(minimum=None),
+        "weight_decay": Number(invalid="Invalid weight_decay value: {}"),
+        "nesterov": Flag(),
+        "maximize": Flag(),
+    }
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
-        hyperparameter("SGD", "lr", lr, invalid="Invalid learning rate: {}")
-        hyperparameter("SGD", "momentum", momentum, invalid="Invalid momentum value: {}")
-        hyperparameter("SGD", "dampening", dampening, minimum=None)
-        hyperparameter("SGD", "weight_decay", weight_decay, invalid="Invalid weight_decay value: {}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
+
+    def check_hyperparameters(self, values) -> None:
+        super().check_hyperparameters(values)
+        if values.get("nesterov") and (values.get("momentum", 0) <= 0 or values.get("dampening", 0) != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, param, grad, state, group):
         lr, momentum = float(group["lr"]), float(group["momentum"])
