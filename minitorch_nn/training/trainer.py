@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from ..random import get_rng_state, set_rng_state
 from ..serialization import save
 from ..utils import clip_grad_norm_
 from ..utils.progress import shows_progress, tqdm
-from .checkpoint import FORMAT, VERSION, CheckpointError, load_checkpoint
+from .checkpoint import FORMAT, VERSION, CheckpointError, checkpoint_problem, load_checkpoint, not_a_checkpoint
 from .evaluate import evaluate
 from .history import History
 
@@ -66,7 +67,8 @@ class Trainer:
         history: a ``History``. epoch: epochs finished. best_epoch, best_val_accuracy: the best
         validation epoch so far (None before one). best_state: its weights (a ``state_dict``).
         last_state: the last epoch's weights while the model holds the best ones (after a ``fit``
-        with ``restore_best``), else None.
+        with ``restore_best``), else None. saved_epoch: the epoch of the last ``last.npz`` written
+        (or loaded), None before one.
 
     Example:
         >>> trainer = Trainer(model, mt.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3))
@@ -98,6 +100,7 @@ class Trainer:
         self.best_val_accuracy: float | None = None
         self.best_state = None
         self.last_state = None
+        self.saved_epoch: int | None = None
 
     # ------------------------------------------------------------------ training
     def fit(self, train_loader, val_loader=None, epochs: int = 10) -> History:
@@ -112,7 +115,7 @@ class Trainer:
             raise ValueError(f"Trainer.fit: epochs must be a positive integer (the total to reach), got {epochs!r}")
         self._continue_from_last_weights()
         if self.checkpoint_dir is not None and self.epoch == 0:
-            self.save_checkpoint(self.checkpoint_dir / "last.npz")
+            self._save_last()
         for epoch in range(self.epoch + 1, epochs + 1):
             start = time.perf_counter()
             lr = float(self.optimizer.param_groups[0]["lr"])
@@ -144,7 +147,7 @@ class Trainer:
         if self.checkpoint_dir is not None:
             if improved:
                 self.save_checkpoint(self.checkpoint_dir / "best.npz")
-            self.save_checkpoint(self.checkpoint_dir / "last.npz")
+            self._save_last()
         if self.log is not None:
             self.log(self._summary_line(record, epochs, improved))
         if self.on_epoch_end is not None:
@@ -241,7 +244,9 @@ class Trainer:
             "epoch": self.epoch,
             "model": self.last_state if self.last_state is not None else self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
+            "optimizer_class": type(self.optimizer).__name__,
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "scheduler_class": type(self.scheduler).__name__ if self.scheduler is not None else None,
             "rng": get_rng_state(),
             "history": self.history.state_dict(),
             "best": {"epoch": self.best_epoch, "val_accuracy": self.best_val_accuracy, "model": best_model},
@@ -251,42 +256,109 @@ class Trainer:
 
     def load_state_dict(self, checkpoint: dict) -> None:
         """Restore everything ``state_dict`` saved: build the same model, optimiser and scheduler
-        first, then load; the next ``fit`` continues bit-identically."""
-        where = checkpoint.get("path", "the checkpoint")
+        first, then load; the next ``fit`` continues bit-identically.
+
+        Raises:
+            CheckpointError: ``checkpoint`` is not a whole checkpoint, or was written by another
+                model, optimiser or scheduler; nothing is loaded then.
+        """
+        where = checkpoint.get("path", "the checkpoint") if isinstance(checkpoint, dict) else "the checkpoint"
+        problem = checkpoint_problem(checkpoint)
+        if problem:
+            raise not_a_checkpoint(where, problem)
+        self._check_optimizer_state(checkpoint, where)
+        self._check_scheduler_state(checkpoint, where)
         try:
             self.model.load_state_dict(checkpoint["model"])
             self.optimizer.load_state_dict(checkpoint["optimizer"])
-        except (RuntimeError, ValueError, KeyError) as error:
+        except (RuntimeError, ValueError, TypeError, KeyError) as error:
             raise CheckpointError(f"{where} does not fit this model / optimiser: {error}") from None
-        if (checkpoint["scheduler"] is None) != (self.scheduler is None):
-            raise CheckpointError(f"{where} was saved {'without' if checkpoint['scheduler'] is None else 'with'} "
-                                  f"a scheduler, this trainer has {'one' if self.scheduler else 'none'}")
         if self.scheduler is not None:
             self.scheduler.load_state_dict(checkpoint["scheduler"])
         set_rng_state(checkpoint["rng"])
         self.history.load_state_dict(checkpoint["history"])
-        self.epoch = int(checkpoint["epoch"])
+        self.epoch = self.saved_epoch = int(checkpoint["epoch"])
         best = checkpoint["best"]
         self.best_epoch, self.best_val_accuracy = best["epoch"], best["val_accuracy"]
         if self.best_epoch is None:
             self.best_state = None
         elif best["model"] is not None:
             self.best_state = best["model"]
-        elif self.best_epoch == self.epoch:
+        else:  # the best epoch is the last one (checkpoint_problem checked that)
             self.best_state = self.model.state_dict()
-        else:
-            raise CheckpointError(f"{where} records best epoch {self.best_epoch} but not its weights")
         self.last_state = None
+
+    def _check_optimizer_state(self, checkpoint: dict, where) -> None:
+        """The state must come from this optimiser's class: another's settings would be taken silently."""
+        ours = type(self.optimizer).__name__
+        saved = checkpoint.get("optimizer_class")
+        settings = {key for group in checkpoint["optimizer"]["param_groups"] for key in group} - {
+            "params", "param_names", "initial_lr"}
+        foreign = sorted(settings - set(self.optimizer.defaults))
+        if (saved is not None and saved != ours) or foreign:
+            wrote = f"a {saved} optimiser" if saved is not None else f"an optimiser with the settings {', '.join(foreign)}"
+            raise CheckpointError(f"{where} holds the state of {wrote}, but this run's optimiser is {ours}: resuming "
+                                  f"would mix the two. Resume with the optimiser that wrote it (the config recorded "
+                                  f"in the checkpoint names it), or start a new run")
+
+    def _check_scheduler_state(self, checkpoint: dict, where) -> None:
+        """Present exactly when this trainer has a scheduler, from the same class and with its layout."""
+        state = checkpoint["scheduler"]
+        if (state is None) != (self.scheduler is None):
+            raise CheckpointError(f"{where} was saved {'without' if state is None else 'with'} "
+                                  f"a scheduler, this trainer has {'one' if self.scheduler else 'none'}")
+        if state is None:
+            return
+        ours, saved = type(self.scheduler).__name__, checkpoint.get("scheduler_class")
+        if saved is not None and saved != ours:
+            raise CheckpointError(f"{where} holds the state of a {saved} schedule, but this run's schedule is {ours}")
+        difference = _layout_difference(self.scheduler.state_dict(), state, "scheduler")
+        if difference:
+            raise CheckpointError(f"{where} holds a scheduler state that does not fit this {ours}: {difference}")
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Write ``state_dict()`` to ``path`` atomically (the old file survives any crash)."""
         save(self.state_dict(), path)
+
+    def _save_last(self) -> None:
+        self.save_checkpoint(self.checkpoint_dir / "last.npz")
+        self.saved_epoch = self.epoch
 
     def load_checkpoint(self, path: str | os.PathLike) -> dict:
         """Load a checkpoint file into this trainer (see ``load_state_dict``); returns it."""
         checkpoint = load_checkpoint(path)
         self.load_state_dict(checkpoint)
         return checkpoint
+
+
+def _layout_difference(reference, given, where: str) -> str | None:
+    """Where ``given`` differs in layout from ``reference`` (keys, kinds of values, list lengths), or None."""
+    if isinstance(reference, dict):
+        if not isinstance(given, dict):
+            return f"{where} is a {type(given).__name__}, expected a dict"
+        if set(reference) != set(given):
+            missing, unexpected = sorted(set(reference) - set(given)), sorted(set(given) - set(reference))
+            return f"{where} " + "; ".join(([f"lacks {', '.join(map(str, missing))}"] if missing else [])
+                                           + ([f"has unknown {', '.join(map(str, unexpected))}"] if unexpected else []))
+        for key in reference:
+            difference = _layout_difference(reference[key], given[key], f"{where}.{key}")
+            if difference:
+                return difference
+        return None
+    if isinstance(reference, (list, tuple)):
+        if not isinstance(given, (list, tuple)) or len(given) != len(reference):
+            return f"{where} is {given!r}, expected a list of {len(reference)}"
+        for index, (expected, item) in enumerate(zip(reference, given)):
+            difference = _layout_difference(expected, item, f"{where}[{index}]")
+            if difference:
+                return difference
+        return None
+    if isinstance(reference, bool) or isinstance(reference, str):
+        return None if type(given) is type(reference) else f"{where} is {given!r}, expected a {type(reference).__name__}"
+    if isinstance(reference, numbers.Real):
+        ok = isinstance(given, numbers.Real) and not isinstance(given, bool)
+        return None if ok else f"{where} is {given!r}, expected a number"
+    return None  # None in the reference (an optional setting): any plain value
 
 
 def _number(value: float) -> str:

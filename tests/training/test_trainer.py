@@ -228,14 +228,15 @@ def test_bad_checkpoints_are_named(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "nothing.npz")
     mt.save(mt.MLP(4, [3], 2).state_dict(), tmp_path / "weights.npz")
-    with pytest.raises(CheckpointError, match="not a training checkpoint"):
+    with pytest.raises(CheckpointError, match="is not a minitorch_nn training checkpoint: it holds weights only"):
         load_checkpoint(tmp_path / "weights.npz")
     (tmp_path / "torn.npz").write_bytes(b"PK\x03\x04 torn")
     with pytest.raises(CheckpointError, match="torn.npz"):
         load_checkpoint(tmp_path / "torn.npz")
     trainer = make_trainer(tmp_path / "run")
     trainer.fit(*make_loaders(), epochs=1)
-    other = Trainer(mt.MLP(64, [8], 10), mt.CrossEntropyLoss(),
-                    optim.Adam(mt.MLP(64, [8], 10).parameters()), log=None)
+    model = mt.MLP(64, [8], 10)
+    opt = optim.Adam(model.parameters())
+    other = Trainer(model, mt.CrossEntropyLoss(), opt, optim.lr_scheduler.StepLR(opt, 1), log=None)
     with pytest.raises(CheckpointError, match="does not fit"):
         other.load_checkpoint(tmp_path / "run" / "last.npz")
