@@ -10,18 +10,33 @@ Flags override the config file, which overrides the defaults (the MNIST MLP reci
 run writes ``<out>/<name>-<timestamp>/`` with ``config.toml``, ``metrics.csv``, ``best.npz``,
 ``last.npz``, ``curves.png``, ``confusion.png`` and ``summary.json``.
 
-Exit codes: 0 success; 1 failure (missing or corrupt data, a diverged run, an unusable
-checkpoint), with one clear message; 2 bad usage or config; 130 interrupted.
+Exit codes, each failure with one message and no traceback (docs/RELIABILITY.md lists them):
+0 success; 1 failure (missing or corrupt data, a diverged run, an unusable checkpoint, a file
+that cannot be written: a full disk, a read-only folder); 2 bad usage or config (what was typed
+cannot be used as given); 130 interrupted (Ctrl-C, at any moment).
+
+``--resume CKPT`` continues a run in its folder. With the recorded total it is *resumed*:
+bit-identical to a run never interrupted, and a run whose training finished but whose summary,
+plots or test evaluation are missing gets them written. With ``--epochs N`` of another total it
+is *extended* (or shortened): a schedule planned over the total is re-planned from the epoch it
+stands at (``planned_cosine.py``), and ``config.toml`` and the checkpoints record the new plan.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import math
 import os
 import platform
+import secrets
+import shutil
+import signal
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +44,11 @@ import numpy as np
 from .. import __version__, plot
 from ..data import DataRootError, DatasetError
 from ..data.download import unreachable
+from ..serialization import atomic_writer
 from ..losses import CrossEntropyLoss
 from ..random import manual_seed
 from ..training import CheckpointError, Trainer, TrainingDiverged, evaluate, load_checkpoint, predict
+from ..training.checkpoint import not_a_checkpoint
 from .config import ConfigError, read_toml, resolve_config, unused_settings, write_config
 from .data_pipeline import build_data
 from .datasets import DATASETS, load_splits
@@ -51,6 +68,27 @@ FLAG_KEYS = {"dataset": "data.dataset", "epochs": "train.epochs", "batch_size": 
 
 class UsageError(Exception):
     """Flags that cannot be combined or point at nothing; exit code 2."""
+
+
+@dataclass
+class RunProgress:
+    """How far a run got, for the message when it stops early (what was kept, how to go on).
+
+    Attributes:
+        run_dir: the run folder, once known.  new_run: this process created it.
+        resumed_epoch: the epoch of the checkpoint a resumed run starts from.
+        trainer: the ``Trainer``, once built.  total: the run's total epochs.
+        changed_total: the run's total differs from the one its checkpoint records (``--resume --epochs``).
+        trained: training has finished; only the summary, plots and test evaluation remain.
+    """
+
+    run_dir: Path | None = None
+    new_run: bool = False
+    resumed_epoch: int | None = None
+    trainer: Trainer | None = None
+    total: int | None = None
+    changed_total: bool = False
+    trained: bool = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,25 +141,25 @@ def _hidden_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``train.py`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    progress = RunProgress()
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exit_:  # argparse has printed the usage error (code 2) or the help (code 0)
-        return int(exit_.code or 0)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # argparse has printed the usage error (code 2) or the help (code 0)
+            return int(exit_.code or 0)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.evaluate or args.predict:
             return _use_trained(args)
-        return _run(args)
+        return _run(args, progress)
     except (ConfigError, UsageError) as error:
-        _error(str(error))
-        return 2
+        return _fail(str(error), 2, progress)
     except (DatasetError, CheckpointError, TrainingDiverged, ImageFileError) as error:
-        _error(str(error))
-        return 1
+        return _fail(str(error), 1, progress)
+    except OSError as error:  # a file that cannot be written: a full disk, a read-only folder
+        return _fail(_write_failure(error, progress), 1, progress)
     except KeyboardInterrupt:
-        _error("interrupted; the checkpoints of the last finished epoch are in the run folder "
-               "(continue with --resume <run folder>/last.npz)")
-        return 130
+        with _no_interrupts():  # a second Ctrl-C must not turn the message into a traceback
+            return _fail(_interruption(progress), 130, progress)
     finally:
         restore_blas_threads()
 
@@ -156,11 +194,80 @@ def _error(message: str) -> None:
     print(f"train.py: error: {message}", file=sys.stderr)
 
 
+def _fail(message: str, code: int, progress: RunProgress) -> int:
+    """Say what went wrong and return the exit code; a new run folder without a checkpoint is removed."""
+    if progress.new_run and progress.run_dir is not None and not (progress.run_dir / "last.npz").exists():
+        shutil.rmtree(progress.run_dir, ignore_errors=True)
+    _error(message)
+    return code
+
+
+@contextlib.contextmanager
+def _no_interrupts():
+    """Ignore Ctrl-C for the duration (only the main thread can change signal handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _continue_command(progress: RunProgress) -> str:
+    epochs = f" --epochs {progress.total}" if progress.changed_total else ""
+    return f"python train.py --resume {progress.run_dir / 'last.npz'}{epochs}"
+
+
+def _kept(progress: RunProgress) -> str:
+    """What the run folder holds and how to go on, for a run that stopped early ("" before it has a checkpoint)."""
+    trainer = progress.trainer
+    if progress.run_dir is None or not (progress.run_dir / "last.npz").exists():
+        return ""
+    if progress.trained:
+        return (f"training is finished ({trainer.epoch} epochs); to write the test evaluation, the plots "
+                f"and summary.json, run: {_continue_command(progress)}")
+    saved = trainer.saved_epoch if trainer is not None and trainer.saved_epoch is not None else progress.resumed_epoch
+    return (f"the checkpoint of epoch {saved} ({progress.run_dir / 'last.npz'}) is whole; "
+            f"continue with: {_continue_command(progress)}")
+
+
+def _interruption(progress: RunProgress) -> str:
+    kept = _kept(progress)
+    if kept:
+        return f"interrupted; {kept}"
+    if progress.run_dir is None or progress.new_run:
+        return "interrupted before training started; nothing was kept"
+    return f"interrupted before training continued; {progress.run_dir} is as it was"
+
+
+def _write_failure(error: OSError, progress: RunProgress) -> str:
+    """One message for a file that could not be written: which, why, what to do, what was kept."""
+    where = os.fspath(error.filename) if error.filename is not None else "a file"
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "free some disk space"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = ("make it writable, or choose another --out" if progress.new_run or progress.run_dir is None
+               else "make the run folder writable (or copy it somewhere writable and resume the copy)")
+    else:
+        fix = "check the disk and the folder"
+    kept = _kept(progress)
+    return f"cannot write {where}: {reason}; {fix}" + (f". {kept[0].upper()}{kept[1:]}" if kept else "")
+
+
 # ---------------------------------------------------------------------------- one run
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, progress: RunProgress) -> int:
     """Resolve the config, load the data, build the parts, train, then write the results."""
     started = time.perf_counter()
-    checkpoint, config, run_dir, may_fall_back = _configure(args)
+    checkpoint, config, run_dir, may_fall_back, total = _configure(args)
+    if checkpoint is not None:
+        progress.run_dir, progress.resumed_epoch, progress.total = run_dir, checkpoint["epoch"], total
+        progress.changed_total = total != config["train"]["epochs"]
+        _check_writable(run_dir)
+    else:
+        _check_out_dir(Path(args.out or "runs"))
     _announce_threads(set_blas_threads(config["train"]["threads"]))
     recipe_dataset = config["data"]["dataset"]
     splits, config["data"]["dataset"], fallback = _load_data(recipe_dataset, args.data_dir,
@@ -172,24 +279,32 @@ def _run(args: argparse.Namespace) -> int:
     for note in unused_settings(config):
         print(f"note: {note}")
     data, model, loss_fn, optimizer, scheduler = _build(config, splits)
-    run_dir = run_dir or _new_run_dir(Path(args.out or "runs"), config["name"])
-    write_config(config, run_dir / "config.toml",
-                 header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
-                        f"python train.py {' '.join(args.argv)}".rstrip()
-                        + (f"\n\n{fallback.toml_comment(config['name'])}" if fallback is not None else ""))
+    if run_dir is None:
+        run_dir, progress.new_run = _new_run_dir(Path(args.out or "runs"), config["name"]), True
+    progress.run_dir = run_dir
     inference = inference_record(model_spec(config["model"], data.input_shape, data.num_classes), data.preprocess)
     trainer = Trainer(model, loss_fn, optimizer, scheduler, checkpoint_dir=run_dir, config=config,
                       restore_best=config["train"]["restore_best"],
                       clip_grad_norm=config["train"]["clip_grad_norm"] or None, quiet=args.quiet,
                       on_epoch_end=lambda trainer, record: trainer.history.to_csv(run_dir / "metrics.csv"),
                       inference=inference)
+    progress.trainer, progress.total = trainer, total
+    recorded_total = config["train"]["epochs"]
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint)
-    _announce(run_dir, config, data, model, resumed_after=trainer.epoch if checkpoint is not None else None)
+        if total != recorded_total:
+            _change_total(trainer, config, total)
+    write_config(config, run_dir / "config.toml",
+                 header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
+                        f"python train.py {' '.join(args.argv)}".rstrip()
+                        + (f"\n\n{fallback.toml_comment(config['name'])}" if fallback is not None else ""))
+    _announce(run_dir, config, data, model, resumed_after=trainer.epoch if checkpoint is not None else None,
+              recorded_total=recorded_total)
 
     trainer.history.to_csv(run_dir / "metrics.csv")
     fit_started = time.perf_counter()
     trainer.fit(data.train, data.val, epochs=config["train"]["epochs"])
+    progress.trained = True
     timings = {"train_seconds": time.perf_counter() - fit_started,
                "epoch_seconds_total": float(sum(trainer.history.seconds))}
     _finish(run_dir, config, trainer, data, args, timings, started,
@@ -197,14 +312,53 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure(args) -> tuple[dict | None, dict, Path | None, bool]:
-    """``(checkpoint, config, run_dir, may_fall_back)``: a resumed run's recorded state and folder,
-    or a new run's config; only a new run that did not choose its data set may fall back to Digits."""
+def _configure(args) -> tuple[dict | None, dict, Path | None, bool, int]:
+    """``(checkpoint, config, run_dir, may_fall_back, total)``: a resumed run's recorded state and
+    folder, or a new run's config; only a new run that did not choose its data set may fall back
+    to Digits. ``total`` is the epochs the run is to end at."""
     if args.resume:
-        checkpoint, config, run_dir = _resume_config(args)
-        return checkpoint, config, run_dir, False
+        checkpoint, config, run_dir, total = _resume_config(args)
+        return checkpoint, config, run_dir, False, total
     config, dataset_chosen = _new_config(args)
-    return None, config, None, not dataset_chosen
+    return None, config, None, not dataset_chosen, config["train"]["epochs"]
+
+
+def _change_total(trainer: Trainer, config: dict, total: int) -> None:
+    """``--resume --epochs N`` with another total: the run is extended (or shortened) from the epoch it
+    stands at. A schedule planned over ``train.epochs`` is re-planned by its registry entry (the cosine
+    goes on annealing from the current rate to its minimum at epoch N); the others go on as they were.
+    ``config`` (written to config.toml and every later checkpoint) records the new total and plan."""
+    recorded = config["train"]["epochs"]
+    config["train"]["epochs"] = total
+    entry = SCHEDULES[config["schedule"]["name"]]
+    if entry.extend is not None and trainer.scheduler is not None:
+        last_lr = trainer.history.lr[-1] if trainer.history.epochs else None
+        trainer.scheduler = entry.extend(trainer.optimizer, trainer.scheduler, config["schedule"], trainer.epoch,
+                                         recorded, total, last_lr)
+    resolve_config(config, source="the extended config")  # the new plan is checked like any config
+
+
+def _check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet, under a folder) that can be written, before any
+    data is loaded; nothing is created here."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; give a folder for the run folders "
+                         f"(it is created if missing)")
+    existing = next(folder for folder in [out, *out.absolute().parents] if folder.exists())
+    if not existing.is_dir():
+        raise UsageError(f"--out {out} cannot be created: {existing} is a file, not a folder")
+    _check_writable(existing)
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and remove a file in ``folder``: an ``OSError`` naming ``folder`` if it cannot be written.
+    (Named like the atomic writer's temporaries, so a kill in between leaves nothing for long.)"""
+    probe = folder / f".write-test.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as error:
+        raise OSError(error.errno, error.strerror or str(error), os.fspath(folder)) from None
+    os.remove(probe)
 
 
 def _build(config: dict, splits):
@@ -220,7 +374,8 @@ def _build(config: dict, splits):
     return data, model, loss_fn, optimizer, scheduler
 
 
-def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | None) -> None:
+def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | None,
+              recorded_total: int | None = None) -> None:
     """The run's first lines: where it writes, what it trains on, and the recipe, each part
     described by its registry entry."""
     model_text = MODEL_KINDS[config["model"]["kind"]].description(config["model"], model)
@@ -231,7 +386,9 @@ def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | Non
     print(f"model: {model_text} ({sum(p.size for p in model.parameters()):,} parameters); "
           f"{optim_text} lr {config['optim']['lr']:g}, schedule {schedule_text}, "
           f"batch {config['data']['batch_size']}, {config['train']['epochs']} epochs"
-          + (f", resuming after epoch {resumed_after}" if resumed_after is not None else ""))
+          + (f", resuming after epoch {resumed_after}" if resumed_after is not None else "")
+          + (f" (the total changed from {recorded_total})"
+             if resumed_after is not None and recorded_total != config["train"]["epochs"] else ""))
 
 
 def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, started: float,
@@ -260,14 +417,15 @@ def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, sta
         "versions": {"python": platform.python_version(), "numpy": np.__version__, "minitorch_nn": __version__},
         **(extra or {}),
     }
-    with open(run_dir / "summary.json", "w", encoding="utf-8") as file:
+    with atomic_writer(run_dir / "summary.json", "w", encoding="utf-8") as file:
         json.dump(_json_safe(summary), file, indent=2)
         file.write("\n")
     best = (f"; best val accuracy {trainer.best_val_accuracy:.2%} (epoch {trainer.best_epoch})"
             if trainer.best_epoch else "")
     print(f"test accuracy {test_accuracy:.2%} (loss {test_loss:.4f}){best}; "
           f"training took {timings['train_seconds']:.1f} s")
-    print(f"wrote {run_dir}{os.sep} ({', '.join(RUN_FILES)})")
+    written = [name for name in RUN_FILES if (run_dir / name).is_file()]
+    print(f"wrote {run_dir}{os.sep} ({', '.join(written)})")
 
 
 def _new_config(args) -> tuple[dict, bool]:
@@ -281,11 +439,9 @@ def _new_config(args) -> tuple[dict, bool]:
 
 
 def _resume_config(args):
-    """``(checkpoint, config, run_dir)`` for ``--resume``: the recorded config, only
-    ``--epochs`` may change it (the rest would break the exact continuation)."""
-    path = Path(args.resume)
-    if not path.is_file():
-        raise UsageError(f"--resume {args.resume}: no such file; give the last.npz (or best.npz) of a run folder")
+    """``(checkpoint, config, run_dir, total)`` for ``--resume``: the recorded config, which only
+    ``--epochs`` may change (the rest would break the exact continuation), and the total to end at."""
+    path = _checkpoint_path(args.resume)
     fixed = [("--config", args.config), ("--out", args.out)] + [
         ("--" + flag.replace("_", "-"), getattr(args, flag)) for flag in FLAG_KEYS if flag not in ("epochs", "threads")]
     given = [flag for flag, value in fixed if value is not None]
@@ -293,16 +449,45 @@ def _resume_config(args):
         raise UsageError(f"{', '.join(given)} cannot be combined with --resume: a resumed run keeps the config "
                          f"recorded in its checkpoint (see {path.parent / 'config.toml'}) and its folder; only "
                          f"--epochs can extend it. Start a new run to change the recipe.")
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs {args.epochs}: the total must be a positive number of epochs")
     checkpoint = load_checkpoint(path)
-    overrides = {"train.epochs": (args.epochs, "--epochs")} if args.epochs is not None else {}
+    try:
+        config = resolve_config(checkpoint["config"], source=os.fspath(path))
+    except ConfigError as error:
+        raise not_a_checkpoint(path, f"its recorded config is invalid: {error}") from None
     if args.threads is not None:  # how fast, not what: a resumed run may change it
-        overrides["train.threads"] = (args.threads, "--threads")
-    config = resolve_config(checkpoint["config"], overrides, source=os.fspath(path))
-    done, epochs = checkpoint["epoch"], config["train"]["epochs"]
-    if done >= epochs:
-        raise UsageError(f"{args.resume} has already trained {done} epochs of train.epochs = {epochs}; "
-                         f"pass a larger total, e.g. --epochs {done + 5}")
-    return checkpoint, config, path.parent
+        config = resolve_config(config, {"train.threads": (args.threads, "--threads")}, source=os.fspath(path))
+    done, recorded = checkpoint["epoch"], config["train"]["epochs"]
+    total = args.epochs if args.epochs is not None else recorded
+    if total < done:
+        raise UsageError(f"{path} has already trained {done} epochs; --epochs must be at least {done} "
+                         f"(the total to end at), e.g. --epochs {done + 5}")
+    if done == total == recorded and _results_written(path.parent, done):
+        raise UsageError(f"{path} has finished all {done} epochs and its results are written; nothing to do. "
+                         f"To train longer, give a larger total, e.g. --resume {path} --epochs {done + 5}")
+    return checkpoint, config, path.parent, total
+
+
+def _checkpoint_path(resume: str) -> Path:
+    """The checkpoint ``--resume`` names: a file, or a run folder's ``last.npz``."""
+    path = Path(resume)
+    if path.is_dir() and (path / "last.npz").is_file():
+        return path / "last.npz"
+    if not path.is_file():
+        what = "is a folder without a last.npz" if path.is_dir() else "no such file"
+        raise UsageError(f"--resume {resume}: {what}; give the last.npz (or best.npz) of a run folder")
+    return path
+
+
+def _results_written(run_dir: Path, epochs: int) -> bool:
+    """Whether the run folder has the summary (of these epochs) and the plots a finished run writes."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(summary, dict) and summary.get("epochs") == epochs
+            and all((run_dir / name).is_file() for name in ("curves.png", "confusion.png", "metrics.csv")))
 
 
 def _load_data(name: str, root, download: bool, may_fall_back: bool):
@@ -340,6 +525,7 @@ def _load_or_download(name: str, root, download: bool):
 
 
 def _new_run_dir(out: Path, name: str) -> Path:
+    """A new ``<out>/<name>-<timestamp>`` folder (``-2``, ``-3``... if taken)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in [""] + [f"-{i}" for i in range(2, 1000)]:
         run_dir = out / f"{name}-{stamp}{suffix}"

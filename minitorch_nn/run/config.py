@@ -29,7 +29,7 @@ from .data_pipeline import AUGMENTATIONS
 from .datasets import DATASETS
 from .model_kinds import MODEL_KINDS
 from .optimizers import LR, OPTIMIZERS
-from .options import ConfigError, Option, non_negative, positive, probability, val_size
+from .options import ConfigError, Option, non_negative, plain_name, positive, probability, val_size
 from .registry import did_you_mean
 from .schedules import SCHEDULES
 
@@ -42,7 +42,8 @@ __all__ = ["ConfigError", "schema", "default_config", "read_toml", "resolve_conf
            "write_config"]
 
 TOP_LEVEL = {
-    "name": Option("", "run name; the run folder is <out>/<name>-<timestamp> (\"\": <dataset>_<model kind>)", "str"),
+    "name": Option("", "run name; the run folder is <out>/<name>-<timestamp> (\"\": <dataset>_<model kind>)", "str",
+                   check=plain_name),
 }
 
 
@@ -111,15 +112,23 @@ def unused_settings(config: dict) -> list[str]:
 
 # ---------------------------------------------------------------------------- reading
 def read_toml(path: str | os.PathLike) -> dict:
-    """Parse a TOML file; a missing file or a syntax error raises ``ConfigError``."""
+    """Parse a TOML file; a missing, unreadable or non-TOML file raises ``ConfigError``."""
+    path = os.fspath(path)
     try:
         with open(path, "rb") as file:
             return tomllib.load(file)
     except FileNotFoundError:
-        raise ConfigError(f"config file {os.fspath(path)} does not exist; "
+        raise ConfigError(f"config file {path} does not exist; "
                           f"pick one of configs/*.toml or give a path to your own") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder; give a .toml file, e.g. configs/mnist_mlp.toml") from None
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read ({error.strerror or error}); "
+                          f"check its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not a text file; give a .toml file") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {os.fspath(path)} is not valid TOML: {error}") from None
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
 
 
 def resolve_config(raw: dict | None = None, overrides: dict[str, tuple[Any, str]] | None = None,
@@ -165,6 +174,7 @@ def resolve_config(raw: dict | None = None, overrides: dict[str, tuple[Any, str]
     if config["optim"]["nesterov"] and config["optim"]["momentum"] == 0:
         raise ConfigError("config value optim.nesterov = true needs momentum: set optim.momentum > 0 "
                           "(e.g. momentum = 0.9), or nesterov = false")
+    _check_plans(config)
     return config
 
 
@@ -176,6 +186,20 @@ def _apply_entry_defaults(config: dict, raw: dict, overrides: dict) -> None:
         for key, option in registry[config[section]["name"]].options.items():
             if key not in given and f"{section}.{key}" not in overrides:
                 config[section][key] = option.default
+
+
+def _check_plans(config: dict) -> None:
+    """``schedule.plans`` (written by an extended run) must fit ``t_max`` and ``train.epochs``."""
+    plans, epochs = config["schedule"]["plans"], config["train"]["epochs"]
+    if not plans:
+        return
+    if config["schedule"]["t_max"]:
+        raise ConfigError(f"config value schedule.plans = {to_toml_value(plans)} needs schedule.t_max = 0 "
+                          f"(the plans replace it); remove plans to use t_max")
+    if not plans[-1][0] <= epochs <= plans[-1][1]:
+        raise ConfigError(f"config value schedule.plans = {to_toml_value(plans)} ends at epoch {plans[-1][1]}, "
+                          f"but train.epochs = {epochs}; extend a run with --resume CKPT --epochs N (which "
+                          f"writes the plans), or remove plans for a cosine over train.epochs")
 
 
 def _model_kind(raw: dict, overrides: dict, source: str) -> str:
@@ -215,7 +239,7 @@ def _check_keys(raw: dict, sections: dict[str, dict[str, Option]], source: str) 
 
 _TYPE_WORDS = {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string",
                "ints": "a list of integers", "floats": "a list of numbers", "strs": "a list of strings",
-               "size": "an integer count or a fraction"}
+               "size": "an integer count or a fraction", "int_pairs": "a list of [integer, integer] pairs"}
 
 
 def _validate(dotted: str, value, option: Option, where: str):
@@ -258,6 +282,10 @@ def _convert(value, kind: str):
     if kind in ("ints", "floats", "strs") and isinstance(value, (list, tuple)):
         items = [_convert(item, kind[:-1]) for item in value]
         return None if any(item is None for item in items) else items
+    if kind == "int_pairs" and isinstance(value, (list, tuple)):
+        pairs = [_convert(item, "ints") if isinstance(item, (list, tuple)) and len(item) == 2 else None
+                 for item in value]
+        return None if any(pair is None for pair in pairs) else pairs
     return None
 
 

@@ -99,6 +99,9 @@ def make_test_loader(test_set, preprocess: Preprocess, batch_size: int = 1000, s
 def _validation_count(val_size, n: int) -> int:
     """Images held out for validation: ``val_size`` itself (a count) or that fraction of ``n``."""
     num_val = val_size if isinstance(val_size, int) else int(round(val_size * n))
+    if num_val == 0:  # a run without validation would still promise a best.npz
+        raise ConfigError(f"config value data.val_size = {val_size} gives 0 of the {n} training images for "
+                          f"validation; use a larger fraction (at least {1 / n:.2g}) or a count like 100")
     if not 0 <= num_val < n:
         raise ConfigError(f"config value data.val_size = {val_size} asks for {num_val} validation images, "
                           f"but the training set has only {n}; use a smaller count or a fraction like 0.1")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .planned_cosine import plans_problem
+
 
 @dataclass(frozen=True)
 class Option:
@@ -14,7 +16,8 @@ class Option:
         default: the value when neither the file nor a flag sets it.
         help: one line for the comments in a written ``config.toml`` and for ``--help``.
         type: ``"bool"``, ``"int"``, ``"float"``, ``"str"``, ``"ints"``, ``"floats"``, ``"strs"``
-            (lists), or ``"size"`` (an item count, or a fraction in (0, 1)).
+            (lists), ``"int_pairs"`` (a list of ``[int, int]``), or ``"size"`` (an item count, or a
+            fraction in (0, 1)).
         choices: the valid values of a ``"str"`` option (or the valid items of a ``"strs"`` list).
         check: ``check(value) -> problem or None`` for range checks, e.g. ``positive``.
     """
@@ -53,6 +56,20 @@ def val_size(value) -> str | None:
     if isinstance(value, float) and not 0 < value < 1:
         return "must be an item count (e.g. 5000) or a fraction in (0, 1) (e.g. 0.1)"
     return None if value > 0 else "must be > 0"
+
+
+def plain_name(value) -> str | None:
+    """A run name becomes a folder name: letters, digits, ``-``, ``_`` and ``.``, no ``..``."""
+    if len(value) > 100:
+        return "is too long (at most 100 characters)"
+    if any(not (c.isascii() and (c.isalnum() or c in "-_.")) for c in value) or ".." in value:
+        return "must be a plain name: letters, digits, '-', '_' and '.', no folders and no '..' (e.g. \"mnist_mlp\")"
+    return None
+
+
+def plans(value) -> str | None:
+    """``[schedule] plans``: see ``planned_cosine.plans_problem``."""
+    return plans_problem(value)
 
 
 class ConfigError(ValueError):

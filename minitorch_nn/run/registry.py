@@ -27,6 +27,8 @@ class Entry:
         describe: the phrase the run's first lines use for it, e.g. ``describe(table)`` with
             ``table`` the resolved config section (arguments as the registry's file says); by
             default the name.
+        extend: for a schedule that depends on ``train.epochs``: how a resumed run whose total
+            changes re-plans it (arguments as ``schedules.py`` says); None: it just goes on.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Entry:
     summary: str = ""
     options: Mapping[str, Option] = field(default_factory=dict)
     describe: Callable[..., str] | None = None
+    extend: Callable[..., Any] | None = None
 
     def description(self, *args) -> str:
         return self.describe(*args) if self.describe is not None else self.name

@@ -3,12 +3,17 @@
 Each is one ``Entry``: ``build(optimizer, schedule_table, epochs) -> scheduler or None`` (stepped
 once per epoch), with the ``[schedule]`` keys it reads besides ``name``. ``epochs`` is the number
 of epochs the schedule spans: the run's, or in a ``sequential`` schedule the length of its phase.
+A schedule planned over ``train.epochs`` also has ``extend(optimizer, scheduler, schedule_table, done,
+old_total, new_total, last_lr) -> scheduler``: how it continues when ``--resume --epochs`` changes
+the total after ``done`` epochs (the cosine is re-planned, see ``planned_cosine.py``; the 1cycle
+policy cannot be and says so); the others simply go on.
 """
 from __future__ import annotations
 
-from ..optim.lr_scheduler import (CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR,
-                                  MultiStepLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
-from .options import ConfigError, Option, non_negative, positive
+from ..optim.lr_scheduler import (CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR, MultiStepLR,
+                                  OneCycleLR, ReduceLROnPlateau, SequentialLR, StepLR)
+from .options import ConfigError, Option, non_negative, plans, positive
+from .planned_cosine import build_cosine, describe_cosine, extend_cosine
 from .registry import Entry, Registry
 
 SCHEDULES = Registry("learning-rate schedule", "schedule")
@@ -18,6 +23,8 @@ STEP_SIZE = Option(10, "epochs between decays (step)", "int", check=positive)
 T_MAX = Option(0, "epochs of one cosine half-period (0: train.epochs, or the phase's epochs in a sequence)", "int",
                check=non_negative)
 ETA_MIN = Option(0.0, "lowest learning rate (cosine, warm_restarts)", "float", check=non_negative)
+PLANS = Option([], "set by --resume --epochs: the cosine's plans, [[after epoch, total], ...] "
+                   "(see docs/RELIABILITY.md)", "int_pairs", check=plans)
 PATIENCE = Option(2, "epochs without improvement before a decay (plateau)", "int", check=non_negative)
 
 SCHEDULES.add(Entry(name="none", summary="a constant learning rate", build=lambda optimizer, cfg, epochs: None))
@@ -33,9 +40,8 @@ SCHEDULES.add(Entry(
 ))
 SCHEDULES.add(Entry(
     name="cosine", summary="cosine annealing to eta_min over t_max epochs (CosineAnnealingLR)",
-    build=lambda optimizer, cfg, epochs: CosineAnnealingLR(optimizer, T_max=cfg["t_max"] or epochs,
-                                                           eta_min=cfg["eta_min"]),
-    options={"t_max": T_MAX, "eta_min": ETA_MIN},
+    build=build_cosine, options={"t_max": T_MAX, "eta_min": ETA_MIN, "plans": PLANS},
+    describe=describe_cosine, extend=extend_cosine,
 ))
 SCHEDULES.add(Entry(
     name="plateau", summary="multiply the lr by gamma when the validation loss stalls (ReduceLROnPlateau)",
@@ -98,6 +104,7 @@ SCHEDULES.add(Entry(
         cycle_momentum=cfg["cycle_momentum"]),
     options={"max_lr": MAX_LR, "pct_start": PCT_START, "div_factor": DIV_FACTOR, "final_div_factor": FINAL_DIV_FACTOR,
              "cycle_momentum": CYCLE_MOMENTUM},
+    extend=lambda *args: _cannot_be_replanned("onecycle")(*args),
 ))
 SCHEDULES.add(Entry(
     name="warm_restarts",
@@ -127,10 +134,32 @@ def _build_sequence(optimizer, cfg: dict, epochs: int) -> SequentialLR:
 
 SCHEDULES.add(Entry(
     name="sequential", summary="run schedules one after another, e.g. a linear warm-up then cosine (SequentialLR)",
-    build=_build_sequence,
+    build=_build_sequence, extend=lambda *args: _extend_sequence(*args),
     options={"sequence": SEQUENCE, "sequence_milestones": SEQUENCE_MILESTONES, **{
         key: option for name in SEQUENCE.choices for key, option in SCHEDULES[name].options.items()}},
 ))
+
+
+def _cannot_be_replanned(name: str):
+    """The ``extend`` of a schedule whose whole shape depends on ``train.epochs`` (the 1cycle policy): a
+    changed total cannot continue it smoothly, so it is refused with the ways on."""
+    def refuse(optimizer, scheduler, cfg: dict, done: int, old_total: int, new_total: int, last_lr):
+        if new_total == done:  # nothing is left to train: the schedule is not stepped again
+            return scheduler
+        raise ConfigError(f"the {name} schedule is planned over train.epochs = {old_total} and cannot be re-planned "
+                          f"for {new_total} epochs; resume with the recorded total (--resume without --epochs), "
+                          f"or start a new run with --epochs {new_total}")
+    return refuse
+
+
+def _extend_sequence(optimizer, scheduler, cfg: dict, done: int, old_total: int, new_total: int, last_lr):
+    """A sequence's last phase runs until train.epochs: one that is planned over its length (a cosine
+    with t_max = 0, the 1cycle policy) cannot be re-planned inside the sequence; the others go on."""
+    last = cfg["sequence"][-1]
+    if last == "onecycle" or (last == "cosine" and not cfg["t_max"]):
+        return _cannot_be_replanned(f"sequential (ending with {last})")(optimizer, scheduler, cfg, done, old_total,
+                                                                         new_total, last_lr)
+    return scheduler
 
 
 def _factor_of_epoch(factors: list[float]):

@@ -70,7 +70,7 @@ def checkpoint_problem(checkpoint) -> str | None:
         if checkpoint and all(isinstance(key, str) and isinstance(value, np.ndarray)
                               for key, value in checkpoint.items()):
             return ("it holds weights only (as mt.save(model.state_dict()) writes): load them with "
-                    "model.load_state_dict(mt.load(path)); only the last.npz / best.npz of a run can be resumed")
+                    "model.load_state_dict(mt.load(path)); a run's last.npz and best.npz are its checkpoints")
         return f"it has no format = {FORMAT!r} entry"
     if checkpoint.get("version") != VERSION:
         return f"it has version {checkpoint.get('version')!r}; this minitorch_nn reads version {VERSION}"

@@ -139,7 +139,7 @@ def test_using_a_trained_run_checks_its_arguments(mlp_run, tmp_path, capsys):
     assert main(["--evaluate", str(tmp_path / "nothing.npz")]) == 1
     assert "does not exist" in capsys.readouterr().err
     mt.save({"weights": np.zeros(2)}, tmp_path / "weights.npz")
-    with pytest.raises(CheckpointError, match="not a training checkpoint"):
+    with pytest.raises(CheckpointError, match="not a minitorch_nn training checkpoint"):
         load_trained(tmp_path / "weights.npz")
 
 
