@@ -54,7 +54,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"checkpoint {path} does not exist; give the last.npz or best.npz of a run "
                               f"folder (runs/<name>-<time>/last.npz)") from None
     except SerializationError as error:
-        raise not_a_checkpoint(path, error.problem) from None
+        raise not_a_checkpoint(path, f"it {error.problem}") from None
     problem = checkpoint_problem(checkpoint)
     if problem:
         raise not_a_checkpoint(path, problem)
