@@ -127,3 +127,18 @@ def read_only(monkeypatch):
     yield make
     for folder in changed:
         folder.chmod(0o755)
+
+
+# ------------------------------------------------------------------------- slow tests
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (the kill-and-resume test, a few minutes)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow (minutes): run with --run-slow, or python scripts/kill_test.py")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

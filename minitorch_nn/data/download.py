@@ -104,6 +104,7 @@ def download(
             when it passes are skipped.
         min_rate: bytes per second a mirror must average once ``grace`` seconds have passed;
             a slower one is dropped for the next.
+        grace: seconds a mirror may take before ``min_rate`` applies (a slow start is normal).
 
     Returns:
         ``dest`` as a ``Path``.

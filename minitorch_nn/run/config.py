@@ -6,7 +6,8 @@ A configuration is a small nested dict, one table per section, as in ``configs/*
     [data]      dataset, val_size, batch_size, augment, crop_padding, normalize
     [model]     kind, and the keys of that kind (for "mlp": hidden, activation, batchnorm, ...)
     [optim]     name, lr, and the keys the optimisers read (momentum, nesterov, weight_decay, betas)
-    [schedule]  name, and the keys the schedules read (gamma, step_size, t_max, eta_min, patience)
+    [schedule]  name, and the keys the schedules read (gamma, step_size, t_max, eta_min, patience;
+                plans, which --resume --epochs writes)
     [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing, threads
 
 The choices (data sets, model kinds, optimisers, schedules) and the keys they read come from

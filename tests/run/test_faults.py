@@ -413,3 +413,37 @@ def test_run_files_follow_the_umask(tmp_path):
     run = run_folder(tmp_path / "runs")
     modes = {path.name: path.stat().st_mode & 0o777 for path in run.iterdir()}
     assert set(modes.values()) == {0o640} and "last.npz" in modes, modes
+
+
+def test_trickling_mirrors_end_in_the_one_offline_message_or_the_digits_fallback(tmp_path, capsys, monkeypatch):
+    import io
+
+    from minitorch_nn.data import download
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+
+    class Trickle(io.BytesIO):  # one byte a second, forever
+        headers = {"Content-Length": "10000000"}
+
+        def read1(self, size=-1):
+            clock.now += 1.0
+            return b"x"
+
+    monkeypatch.setattr(cli, "unreachable", lambda *args, **kwargs: None)  # the mirrors answer...
+    monkeypatch.setattr(download, "urlopen", lambda request, timeout=None: Trickle())  # ...at one byte a second
+    monkeypatch.setattr(download, "clock", clock)
+    empty = tmp_path / "data"
+    empty.mkdir()
+    assert train("--dataset", "mnist", "--data-dir", empty, "--out", tmp_path / "runs") == 1
+    err = error_of(capsys)
+    assert "could not be downloaded from any mirror" in err and err.count("too slow") == 2 and "fix:" in err
+    assert not (tmp_path / "runs").exists() and not [p for p in empty.rglob("*") if p.is_file()]
+    assert train("--data-dir", empty, "--out", tmp_path / "runs", "--epochs", 1) == 0  # the default run
+    fallback = [line for line in capsys.readouterr().out.splitlines() if "Digits set instead" in line]
+    assert len(fallback) == 1 and "could not be downloaded from any mirror" in fallback[0]
