@@ -444,6 +444,6 @@ def test_trickling_mirrors_end_in_the_one_offline_message_or_the_digits_fallback
     err = error_of(capsys)
     assert "could not be downloaded from any mirror" in err and err.count("too slow") == 2 and "fix:" in err
     assert not (tmp_path / "runs").exists() and not [p for p in empty.rglob("*") if p.is_file()]
-    assert train("--data-dir", empty, "--out", tmp_path / "runs", "--epochs", 1) == 0  # the default run
+    assert train("--data-dir", empty, "--out", tmp_path / "runs", "--epochs", 1, "--hidden", 16) == 0  # default data
     fallback = [line for line in capsys.readouterr().out.splitlines() if "Digits set instead" in line]
     assert len(fallback) == 1 and "could not be downloaded from any mirror" in fallback[0]
