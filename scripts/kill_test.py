@@ -120,11 +120,20 @@ def kill_at_random(process: subprocess.Popen, out: Path, rng: random.Random, tim
         while process.poll() is None and not temporaries(run_folder(out)):
             time.sleep(0.001)
         timing["startup"] = time.monotonic() - started
-        time.sleep(rng.uniform(0.0, 0.8 * timing["finish"] if trained else 3 * timing["epoch"]))
+        time.sleep(rng.uniform(0.0, 0.6 * timing["finish"] if trained else 3 * timing["epoch"]))
     if process.poll() is not None:
         return False
     process.kill()
     return True
+
+
+def results_written(out: Path, epochs: int) -> bool:
+    """Whether the run is complete (its summary.json is written): a kill now is too late to matter."""
+    folder = run_folder(out)
+    try:
+        return json.loads((folder / "summary.json").read_text())["epochs"] == epochs
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def saved_epoch(out: Path) -> int:
@@ -202,12 +211,13 @@ def kill_test(kills: int, epochs: int, workdir: Path, seed: int, log=print) -> d
             if kill_at_random(process, out, rng, timing, trained):
                 counts["random_delay"] += 1
         else:  # the n-th write of this start: config.toml, metrics.csv, then two or three per epoch
-            if kill_during_a_save(process, out, rng.randint(1, 2 if trained else 8), timeout=600):
+            writes_left = 2 * (epochs - saved_epoch(out)) + 3  # that a poll sees at least
+            if kill_during_a_save(process, out, rng.randint(1, 2 if trained else min(8, writes_left)), timeout=600):
                 counts["save_triggered"] += 1
         process.wait()
-        if process.returncode != -signal.SIGKILL:  # it finished (or failed) before the kill
-            if process.returncode != 0:
-                raise SystemExit(f"train.py failed with exit code {process.returncode}:\n{process.stderr.read()}")
+        if process.returncode not in (0, -signal.SIGKILL):
+            raise SystemExit(f"train.py failed with exit code {process.returncode}:\n{process.stderr.read()}")
+        if process.returncode == 0 or results_written(out, epochs):
             # It finished before the kill came: start over, so that the run compared had every kill.
             shutil.rmtree(out)
             restarts += 1
