@@ -202,7 +202,9 @@ def kill_test(kills: int, epochs: int, workdir: Path, seed: int, log=print) -> d
 
     counts, restarts = new_counts(), 0
     while counts["kills"] < kills:
-        process = start(next_command(config, out), workdir)
+        command = next_command(config, out)
+        left_before = set(temporaries(run_folder(out)))  # a killed writer's, until the next save removes it
+        process = start(command, workdir)
         counts["starts"] += 1
         # Each start gets a little further before its kill, so the kills spread over the whole run:
         # start-up, data loading, every epoch, the final evaluation and plots.
@@ -228,7 +230,8 @@ def kill_test(kills: int, epochs: int, workdir: Path, seed: int, log=print) -> d
         process.stderr.close()
         counts["kills"] += 1
         folder = run_folder(out)
-        for name in temporaries(folder):  # .<file>.<pid>-<random>.tmp: the file being written
+        during = set(temporaries(folder)) - left_before
+        for name in during:  # .<file>.<pid>-<random>.tmp: the file being written
             counts["during_saves"] += 1
             written = name[1:].rsplit(".", 2)[0]
             counts["saving"][written] = counts["saving"].get(written, 0) + 1
@@ -239,7 +242,7 @@ def kill_test(kills: int, epochs: int, workdir: Path, seed: int, log=print) -> d
             counts["checkpoints_checked"] += 1
             if saved_epoch(out) == epochs:
                 counts["after_training"] += 1
-        log(f"kill {counts['kills']:>3}: {'during a save' if temporaries(folder) else 'between saves':<14} "
+        log(f"kill {counts['kills']:>3}: {'during a save' if during else 'between saves':<14} "
             f"(last.npz at epoch {saved_epoch(out) if folder and (folder / 'last.npz').exists() else '-'})")
     final = subprocess.run(next_command(config, out), cwd=workdir, capture_output=True, text=True,
                            env=dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg"))
