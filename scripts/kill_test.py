@@ -80,12 +80,12 @@ def run_folder(out: Path) -> Path | None:
     return folders[0] if folders else None
 
 
-def kill_during_a_save(process: subprocess.Popen, out: Path, nth: int, timeout: float) -> bool:
+def kill_during_a_save(process: subprocess.Popen, out: Path, nth: int, timeout: float, ignore: set) -> bool:
     """SIGKILL ``process`` the moment the ``nth`` write it makes shows as a temporary file in its run
-    folder; False if there was none in time."""
+    folder (``ignore``: temporary files that were there before it started); False if none did in time."""
     deadline, seen = time.monotonic() + timeout, set()
     while time.monotonic() < deadline and process.poll() is None:
-        seen.update(temporaries(run_folder(out)))
+        seen.update(set(temporaries(run_folder(out))) - ignore)
         if len(seen) >= nth:
             process.kill()
             return True
@@ -108,7 +108,8 @@ def time_reference_run(config: Path, workdir: Path, epochs: int) -> dict:
     return {"startup": max(epoch_lines[0] - per_epoch, 0.1), "epoch": per_epoch, "finish": total - epoch_lines[-1]}
 
 
-def kill_at_random(process: subprocess.Popen, out: Path, rng: random.Random, timing: dict, trained: bool) -> bool:
+def kill_at_random(process: subprocess.Popen, out: Path, rng: random.Random, timing: dict, trained: bool,
+                   ignore: set) -> bool:
     """SIGKILL ``process`` at a random moment: a quarter of the time during its start-up (imports, data
     loading, reading the checkpoint), else after it starts writing (config.toml, the end of start-up):
     within the next three epochs, or during the final evaluation and plots when training is done.
@@ -117,7 +118,7 @@ def kill_at_random(process: subprocess.Popen, out: Path, rng: random.Random, tim
     if rng.random() < 0.25:
         time.sleep(rng.uniform(0.0, timing["startup"]))
     else:
-        while process.poll() is None and not temporaries(run_folder(out)):
+        while process.poll() is None and not set(temporaries(run_folder(out))) - ignore:
             time.sleep(0.001)
         timing["startup"] = time.monotonic() - started
         time.sleep(rng.uniform(0.0, 0.6 * timing["finish"] if trained else 3 * timing["epoch"]))
@@ -210,11 +211,12 @@ def kill_test(kills: int, epochs: int, workdir: Path, seed: int, log=print) -> d
         # start-up, data loading, every epoch, the final evaluation and plots.
         trained = saved_epoch(out) == epochs
         if counts["kills"] % 2 == 0:  # a random moment: during start-up or within the next epochs
-            if kill_at_random(process, out, rng, timing, trained):
+            if kill_at_random(process, out, rng, timing, trained, left_before):
                 counts["random_delay"] += 1
         else:  # the n-th write of this start: config.toml, metrics.csv, then two or three per epoch
             writes_left = 2 * (epochs - saved_epoch(out)) + 3  # that a poll sees at least
-            if kill_during_a_save(process, out, rng.randint(1, 2 if trained else min(8, writes_left)), timeout=600):
+            nth = rng.randint(1, 2 if trained else min(8, writes_left))
+            if kill_during_a_save(process, out, nth, timeout=600, ignore=left_before):
                 counts["save_triggered"] += 1
         process.wait()
         if process.returncode not in (0, -signal.SIGKILL):
