@@ -22,6 +22,10 @@ from .evaluate import evaluate
 from .history import History
 
 
+# What learning-rate schedulers keep in an optimiser's parameter groups (not the optimiser's settings).
+_SCHEDULER_GROUP_KEYS = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"}
+
+
 class TrainingDiverged(FloatingPointError):
     """The training loss became NaN or infinite; ``Trainer.fit`` stops and raises this."""
 
@@ -289,17 +293,24 @@ class Trainer:
         self.last_state = None
 
     def _check_optimizer_state(self, checkpoint: dict, where) -> None:
-        """The state must come from this optimiser's class: another's settings would be taken silently."""
+        """The state must come from this optimiser's class: another's settings would be taken silently.
+        A checkpoint records the class; for one that does not, settings this optimiser does not have
+        (besides what schedulers keep in the groups) give it away."""
         ours = type(self.optimizer).__name__
         saved = checkpoint.get("optimizer_class")
-        settings = {key for group in checkpoint["optimizer"]["param_groups"] for key in group} - {
-            "params", "param_names", "initial_lr"}
-        foreign = sorted(settings - set(self.optimizer.defaults))
-        if (saved is not None and saved != ours) or foreign:
-            wrote = f"a {saved} optimiser" if saved is not None else f"an optimiser with the settings {', '.join(foreign)}"
-            raise CheckpointError(f"{where} holds the state of {wrote}, but this run's optimiser is {ours}: resuming "
-                                  f"would mix the two. Resume with the optimiser that wrote it (the config recorded "
-                                  f"in the checkpoint names it), or start a new run")
+        if saved is None:
+            known = {key for group in self.optimizer.param_groups for key in group} | _SCHEDULER_GROUP_KEYS
+            foreign = sorted({key for group in checkpoint["optimizer"]["param_groups"] for key in group} - known)
+            if not foreign:
+                return
+            wrote = f"an optimiser with the settings {', '.join(foreign)}"
+        elif saved == ours:
+            return
+        else:
+            wrote = f"a {saved} optimiser"
+        raise CheckpointError(f"{where} holds the state of {wrote}, but this run's optimiser is {ours}: resuming "
+                              f"would mix the two. Resume with the optimiser that wrote it (the config recorded "
+                              f"in the checkpoint names it), or start a new run")
 
     def _check_scheduler_state(self, checkpoint: dict, where) -> None:
         """Present exactly when this trainer has a scheduler, from the same class and with its layout."""

@@ -445,5 +445,27 @@ def test_trickling_mirrors_end_in_the_one_offline_message_or_the_digits_fallback
     assert "could not be downloaded from any mirror" in err and err.count("too slow") == 2 and "fix:" in err
     assert not (tmp_path / "runs").exists() and not [p for p in empty.rglob("*") if p.is_file()]
     assert train("--data-dir", empty, "--out", tmp_path / "runs", "--epochs", 1, "--hidden", 16) == 0  # default data
-    fallback = [line for line in capsys.readouterr().out.splitlines() if "Digits set instead" in line]
+    fallback = [line for line in capsys.readouterr().out.splitlines() if line.startswith("MNIST is not available")]
     assert len(fallback) == 1 and "could not be downloaded from any mirror" in fallback[0]
+
+
+@pytest.mark.parametrize("schedule, extra, refused", [
+    ("onecycle", "", "the onecycle schedule is planned over train.epochs = 3 and cannot be re-planned for 5 epochs"),
+    ("sequential", 'sequence = ["linear", "cosine"]\nsequence_milestones = [1]',
+     "the sequential (ending with cosine) schedule is planned over train.epochs = 3"),
+    ("sequential", 'sequence = ["cosine", "linear"]\nsequence_milestones = [1]\nt_max = 1', None),
+])
+def test_schedules_that_cannot_be_replanned_refuse_a_new_total(tmp_path, capsys, schedule, extra, refused):
+    config = recipe(tmp_path, schedule=schedule)
+    config.write_text(config.read_text().replace(f'name = "{schedule}"', f'name = "{schedule}"\n{extra}'))
+    assert train("--config", config, "--out", tmp_path / "runs") == 0
+    run = run_folder(tmp_path / "runs")
+    before = mt.load(run / "last.npz")
+    if refused is None:  # a sequence whose last phase does not depend on the total simply goes on
+        assert train("--resume", run, "--epochs", 5) == 0 and len(lrs(run)) == 5
+        return
+    assert train("--resume", run, "--epochs", 5) == 2
+    err = error_of(capsys)
+    assert refused in err and "resume with the recorded total" in err and "--epochs 5" in err
+    after = mt.load(run / "last.npz")
+    assert after["epoch"] == before["epoch"] == 3 and after["config"] == before["config"]
