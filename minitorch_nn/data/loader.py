@@ -10,6 +10,12 @@ Randomness is organised per epoch so that training can be resumed exactly:
   ``mt.random.default_generator()``, so ``mt.manual_seed`` makes shuffling reproducible and
   restoring ``mt.get_rng_state()`` restores it. A pass that needs no randomness (no shuffle,
   no transform) draws nothing.
+
+Data-parallel training shards the loader: with ``rank`` and ``world_size`` given, every rank
+walks through the same global batches in the same order (the one a single process sees,
+hence the seed that shuffling then needs) and keeps its contiguous slice of each: rank r of N
+gets the r-th of N nearly equal parts (``np.array_split``). ``len(loader)`` is the same on
+every rank.
 """
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from ..checks import is_integer
 from ..random import default_generator
 from .split import Subset
+from .transforms import Compose
 
 
 class DataLoader:
@@ -36,6 +44,10 @@ class DataLoader:
         transform: a batch transform ``transform(x, rng) -> x`` (see ``transforms.py``),
             given the pass's generator. Without one, ``x`` is converted with
             ``x.astype(np.float32)`` as is; use ``ToFloat()`` to scale uint8 images to [0, 1].
+        rank, world_size: this process's share of every batch in data-parallel training
+            (``mt.distributed.rank()``, ``mt.distributed.world_size()``); ``batch_size`` is the
+            global batch. Random transforms see the whole global batch, so every image is
+            augmented as in one process; the deterministic rest runs on this rank's slice only.
 
     Yields:
         ``(x, y)``: ``x`` float32 ``(B, ...)`` (shape as the transform makes it), ``y`` int64 ``(B,)``.
@@ -52,19 +64,27 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 64, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, transform: Callable | None = None):
+                 seed: int | None = None, transform: Callable | None = None, rank: int = 0, world_size: int = 1):
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
         if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"DataLoader: seed must be None or a non-negative integer, got {seed!r}")
         if transform is not None and not callable(transform):
             raise TypeError(f"DataLoader: transform must be callable as transform(x, rng), got {transform!r}")
+        if not is_integer(world_size) or world_size < 1 or not is_integer(rank) or not 0 <= rank < world_size:
+            raise ValueError(f"DataLoader: rank must be in 0..world_size-1 and world_size >= 1, got rank={rank!r}, "
+                             f"world_size={world_size!r}; pass mt.distributed.rank() and mt.distributed.world_size()")
+        if world_size > 1 and shuffle and seed is None:
+            raise ValueError(f"DataLoader(world_size={world_size}): shuffling needs a seed so that every rank "
+                             f"draws the same order of the global batches; pass seed=<the run's seed>")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.seed = seed
         self.transform = transform
+        self.rank = int(rank)
+        self.world_size = int(world_size)
         self.epoch = 0
         self._X, self._y, self._index_map = _arrays(dataset)
 
@@ -97,8 +117,9 @@ class DataLoader:
         return self._batches(order, rng)
 
     def __repr__(self) -> str:
+        shard = f", rank={self.rank}, world_size={self.world_size}" if self.world_size > 1 else ""
         return (f"DataLoader(N={self.num_samples}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, seed={self.seed}, transform={self.transform!r})")
+                f"drop_last={self.drop_last}, seed={self.seed}, transform={self.transform!r}{shard})")
 
     # ------------------------------------------------------------------ internals
     def _generator(self, epoch: int) -> np.random.Generator:
@@ -114,13 +135,39 @@ class DataLoader:
             x = self._X[index]
             # np.array copies even a slice view, so the caller can never modify the data set.
             y = np.array(self._y[index], dtype=np.int64)
-            if self.transform is None:
+            if self.world_size > 1:
+                x, y = self._shard(x, y, rng)
+            elif self.transform is None:
                 x = x.astype(np.float32)
             else:
                 x = np.asarray(self.transform(x, rng)).astype(np.float32, copy=False)
-                if np.may_share_memory(x, self._X):  # e.g. Flatten of a float32 slice: still a view
-                    x = x.copy()
+            if np.may_share_memory(x, self._X):  # e.g. Flatten of a float32 slice: still a view
+                x = x.copy()
             yield x, y
+
+    def _shard(self, x: np.ndarray, y: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+        """This rank's slice of the global batch ``(x, y)``, transformed as in one process: the
+        steps up to the last random one run on the global batch (each image gets the augmentation
+        it gets in one process), the deterministic rest on the slice only."""
+        steps = [] if self.transform is None else (
+            self.transform.transforms if isinstance(self.transform, Compose) else [self.transform])
+        # A callable that does not say otherwise may be random.
+        global_steps = max((i + 1 for i, step in enumerate(steps) if getattr(step, "random", True)), default=0)
+        for step in steps[:global_steps]:
+            x = step(x, rng)
+        part = shard_slice(len(y), self.rank, self.world_size)
+        x, y = np.asarray(x)[part], y[part]
+        for step in steps[global_steps:]:
+            x = step(x, rng)
+        return np.asarray(x).astype(np.float32, copy=False), y
+
+
+def shard_slice(count: int, rank: int, world_size: int) -> slice:
+    """Rank ``rank``'s part of ``count`` items split into ``world_size`` contiguous, nearly equal
+    parts, the first ``count % world_size`` parts one longer (as ``np.array_split``)."""
+    size, extra = divmod(count, world_size)
+    start = rank * size + min(rank, extra)
+    return slice(start, start + size + (1 if rank < extra else 0))
 
 
 def _arrays(dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -23,7 +23,13 @@ from ..random import default_generator
 
 
 class Transform:
-    """Base class: subclasses implement ``__call__(x, rng=None)`` and ``extra_repr``."""
+    """Base class: subclasses implement ``__call__(x, rng=None)`` and ``extra_repr``.
+
+    ``random`` says whether the transform draws from ``rng`` (a sharded ``DataLoader`` runs
+    random transforms on the global batch, the others on its own slice only).
+    """
+
+    random = False
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -47,6 +53,10 @@ class Compose(Transform):
         for t in self.transforms:
             if isinstance(t, type) or not callable(t):
                 raise TypeError(f"Compose: {t!r} is not callable; give transforms like ToFloat() (with the brackets)")
+
+    @property
+    def random(self) -> bool:
+        return any(getattr(t, "random", True) for t in self.transforms)
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         for t in self.transforms:
@@ -155,6 +165,8 @@ class RandomCrop(Transform):
     Shape: input ``(N, H, W[, C])``; output ``(N, h, w[, C])``, same dtype.
     """
 
+    random = True
+
     def __init__(self, size: int | tuple[int, int], padding: int = 0, channels_last: bool = True):
         self.size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(self.size) != 2 or min(self.size) < 1:
@@ -201,6 +213,8 @@ class RandomHorizontalFlip(Transform):
 
     Shape: input ``(N, H, W[, C])`` or ``(N, C, H, W)``; output the same, same dtype.
     """
+
+    random = True
 
     def __init__(self, p: float = 0.5, channels_last: bool = True):
         if not 0.0 <= p <= 1.0:

@@ -175,3 +175,54 @@ def test_wrong_input_type_and_seed():
 def test_repr_mentions_settings():
     text = repr(DataLoader((X, Y), batch_size=4, shuffle=True, seed=2, transform=ToFloat()))
     assert "batch_size=4" in text and "shuffle=True" in text and "seed=2" in text and "ToFloat()" in text
+
+
+# ---------------------------------------------------------------------------- sharding (data parallel)
+def shards_of(world_size, **kwargs):
+    """One pass of each rank's loader: ``[[(x, y) per batch] per rank]``."""
+    return [collect(DataLoader((X, Y), rank=r, world_size=world_size, **kwargs)) for r in range(world_size)]
+
+
+@pytest.mark.parametrize("world_size", [2, 3])
+def test_the_ranks_slices_make_up_every_global_batch_in_order(world_size):
+    kwargs = dict(batch_size=4, shuffle=True, seed=5)
+    whole = collect(DataLoader((X, Y), **kwargs))
+    shards = shards_of(world_size, **kwargs)
+    assert all(len(rank_batches) == len(whole) for rank_batches in shards)  # len(loader) is the same on every rank
+    for batch, (x, y) in enumerate(whole):
+        np.testing.assert_array_equal(np.concatenate([shards[r][batch][0] for r in range(world_size)]), x)
+        np.testing.assert_array_equal(np.concatenate([shards[r][batch][1] for r in range(world_size)]), y)
+    # nearly equal parts, the first ones longer: the last batch of 2 over 3 ranks is 1, 1, 0
+    assert [len(shards[r][-1][1]) for r in range(world_size)] == ([1, 1] if world_size == 2 else [1, 1, 0])
+
+
+def test_random_transforms_see_the_global_batch_so_augmentation_matches_one_process():
+    images = np.random.default_rng(0).integers(0, 255, size=(12, 4, 4), dtype=np.uint8)
+    transform = Compose([RandomHorizontalFlip(), ToFloat(), Flatten()])
+    kwargs = dict(batch_size=6, shuffle=True, seed=1, transform=transform)
+    whole = collect(DataLoader((images, np.arange(12)), **kwargs))
+    halves = [collect(DataLoader((images, np.arange(12)), rank=r, world_size=2, **kwargs)) for r in range(2)]
+    for batch, (x, _) in enumerate(whole):
+        np.testing.assert_array_equal(np.concatenate([halves[0][batch][0], halves[1][batch][0]]), x)
+
+
+def test_deterministic_steps_run_on_the_slice_only():
+    seen = []
+
+    class Recording(mt.data.Transform):  # deterministic: random = False
+        def __call__(self, x, rng=None):
+            seen.append(len(x))
+            return x
+
+    list(DataLoader((X, Y), batch_size=4, transform=Compose([Recording(), ToFloat()]), rank=1, world_size=2))
+    assert seen == [2, 2, 1]
+
+
+def test_sharding_arguments_are_checked():
+    with pytest.raises(ValueError, match="rank must be in 0..world_size-1"):
+        DataLoader((X, Y), rank=2, world_size=2)
+    with pytest.raises(ValueError, match="world_size >= 1"):
+        DataLoader((X, Y), world_size=0)
+    with pytest.raises(ValueError, match="shuffling needs a seed"):
+        DataLoader((X, Y), shuffle=True, rank=0, world_size=2)
+    assert "rank=1, world_size=2" in repr(DataLoader((X, Y), rank=1, world_size=2))
