@@ -6,7 +6,7 @@
 """
 __version__ = "0.1.0"
 
-from . import data, functional, init, models, optim, plot, random, utils
+from . import data, distributed, functional, init, models, optim, plot, random, utils
 from .gradcheck import GradcheckError, gradcheck
 from .layers import *  # noqa: F401,F403  (every layer, as mt.Linear etc.)
 from .losses import CrossEntropyLoss, Loss, MSELoss, MultiMarginLoss, NLLLoss
