@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..distributed import (all_reduce_gradients, all_reduce_sum, broadcast_buffers, gather_to_main, is_main,
+                           resumed_stream_state, world_size)
 from ..module import Module
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..random import get_rng_state, set_rng_state
@@ -47,6 +49,14 @@ class Trainer:
     Progress: a tqdm bar per epoch (running loss, accuracy and it/s) when ``quiet`` is False
     and stderr is a terminal or a Jupyter notebook (``tqdm.auto``: a widget there when
     ipywidgets is installed); one summary line per epoch through ``log`` in every case.
+
+    Data parallel (``mpiexec -n N``, loaders sharded with ``rank=`` / ``world_size=``): every
+    rank runs this loop on its share of each batch, and one allreduce between ``backward`` and
+    ``optimizer.step()`` gives every rank the global batch's gradient, so all take the same
+    step. The epoch's loss and accuracy and the evaluations are those of the whole data; every
+    rank evaluates with rank 0's BatchNorm running statistics (as PyTorch's DDP). Only rank 0
+    logs, shows progress, calls ``on_epoch_end`` and writes checkpoints; ``save_checkpoint``
+    and ``state_dict`` must be called on every rank (they collect every rank's generator state).
 
     Args:
         model: maps ``x`` batches to ``(N, C)`` scores; ``backward`` fills the ``.grad``s.
@@ -95,9 +105,12 @@ class Trainer:
         self.inference = inference
         self.restore_best = restore_best
         self.clip_grad_norm = clip_grad_norm or None
-        self.quiet = quiet
-        self.log = log
-        self.on_epoch_end = on_epoch_end
+        self.world_size = world_size()  # > 1: data parallel, one rank of an MPI job
+        self.is_main = is_main()
+        # Under MPI the other ranks train silently: rank 0 reports for all.
+        self.quiet = quiet or not self.is_main
+        self.log = log if self.is_main else None
+        self.on_epoch_end = on_epoch_end if self.is_main else None
         self.history = History()
         self.epoch = 0
         self.best_epoch: int | None = None
@@ -171,6 +184,7 @@ class Trainer:
 
     def _train_epoch(self, loader, epoch: int, epochs: int) -> tuple[float, float]:
         """One pass over ``loader``; returns the epoch's mean loss and accuracy (see the class docstring)."""
+        self._check_sharded(loader)
         self.model.train()
         if hasattr(loader, "set_epoch"):
             loader.set_epoch(epoch - 1)
@@ -190,9 +204,19 @@ class Trainer:
                         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.2%}", refresh=False)
         finally:
             bar.close()
+        if self.world_size > 1:
+            total_loss, correct, seen = all_reduce_sum([total_loss, correct, seen])  # over every rank's shares
+            broadcast_buffers(self.model)  # evaluate with rank 0's BatchNorm statistics, as DDP does
         if seen == 0:
             raise ValueError(f"Trainer.fit: the training loader {loader!r} yielded no batches")
         return total_loss / seen, correct / seen
+
+    def _check_sharded(self, loader) -> None:
+        """Under MPI, each rank must train on its own share of the batches, not on all of them."""
+        if self.world_size > 1 and getattr(loader, "world_size", None) not in (None, self.world_size):
+            raise ValueError(f"Trainer.fit: this process is one of {self.world_size} MPI ranks, but the training "
+                             f"loader is split over {loader.world_size}; shard it with DataLoader(..., "
+                             f"rank=mt.distributed.rank(), world_size=mt.distributed.world_size())")
 
     def _train_step(self, x: np.ndarray, y: np.ndarray, epoch: int, iteration: int) -> tuple[float, int]:
         self.model.zero_grad()
@@ -204,6 +228,10 @@ class Trainer:
             raise self._diverged(epoch, iteration, f"the loss is {loss}")
         # The input is data: its gradient is never needed, so the first layer skips it.
         self.model.backward_without_input_grad(self.loss_fn.backward())
+        if self.world_size > 1:
+            # Data parallel: sum the ranks' gradients (one Allreduce), weighted by their shares of
+            # the batch; every rank now holds the global batch's gradient and takes the same step.
+            all_reduce_gradients(self.model.parameters(), batch_size=len(y))
         if self.clip_grad_norm is not None:
             clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
         self.optimizer.step()
@@ -239,7 +267,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:
-        """The checkpoint: plain values and arrays only (see ``checkpoint.py``)."""
+        """The checkpoint: plain values and arrays only (see ``checkpoint.py``). Under MPI call it on
+        every rank: ``rank_rng`` collects every rank's generator state (on rank 0; None elsewhere)."""
         # The best weights are stored only when they differ from the current ones.
         best_model = self.best_state if self.best_epoch not in (None, self.epoch) else None
         return {
@@ -252,6 +281,8 @@ class Trainer:
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "scheduler_class": type(self.scheduler).__name__ if self.scheduler is not None else None,
             "rng": get_rng_state(),
+            "world_size": self.world_size,
+            "rank_rng": gather_to_main(get_rng_state()) if self.world_size > 1 else None,
             "history": self.history.state_dict(),
             "best": {"epoch": self.best_epoch, "val_accuracy": self.best_val_accuracy, "model": best_model},
             "config": self.config,
@@ -279,7 +310,8 @@ class Trainer:
             raise CheckpointError(f"{where} does not fit this model / optimiser: {error}") from None
         if self.scheduler is not None:
             self.scheduler.load_state_dict(checkpoint["scheduler"])
-        set_rng_state(checkpoint["rng"])
+        # The same number of ranks continues every rank's stream; another number, rank 0's (see resumed_stream_state).
+        set_rng_state(resumed_stream_state(checkpoint["rng"], checkpoint.get("rank_rng")))
         self.history.load_state_dict(checkpoint["history"])
         self.epoch = self.saved_epoch = int(checkpoint["epoch"])
         best = checkpoint["best"]
@@ -328,8 +360,11 @@ class Trainer:
             raise CheckpointError(f"{where} holds a scheduler state that does not fit this {ours}: {difference}")
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write ``state_dict()`` to ``path`` atomically (the old file survives any crash)."""
-        save(self.state_dict(), path)
+        """Write ``state_dict()`` to ``path`` atomically (the old file survives any crash); under
+        MPI call it on every rank, rank 0 writes."""
+        state = self.state_dict()
+        if self.is_main:
+            save(state, path)
 
     def _save_last(self) -> None:
         self.save_checkpoint(self.checkpoint_dir / "last.npz")

@@ -240,3 +240,16 @@ def test_bad_checkpoints_are_named(tmp_path):
     other = Trainer(model, mt.CrossEntropyLoss(), opt, optim.lr_scheduler.StepLR(opt, 1), log=None)
     with pytest.raises(CheckpointError, match="does not fit"):
         other.load_checkpoint(tmp_path / "run" / "last.npz")
+
+
+def test_a_checkpoint_records_the_number_of_ranks_and_one_process_resumes_rank_0s_stream():
+    mt.manual_seed(0)
+    model = mt.MLP(64, [8], 10, dropout=0.5)
+    trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), log=None)
+    state = trainer.state_dict()
+    assert state["world_size"] == 1 and state["rank_rng"] is None
+    # A checkpoint of a 2-rank job: one process continues rank 0's stream (its "rng").
+    rank0 = np.random.default_rng(1).bit_generator.state
+    trainer.load_state_dict({**state, "world_size": 2, "rng": rank0,
+                             "rank_rng": [rank0, np.random.default_rng(2).bit_generator.state]})
+    assert mt.get_rng_state() == rank0
