@@ -36,6 +36,7 @@ import signal
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,9 @@ import numpy as np
 from .. import __version__, plot
 from ..data import DataRootError, DatasetError
 from ..data.download import unreachable
+from ..distributed import (blas_threads_per_rank, broadcast_from_main, broadcast_parameters, check_same_on_every_rank,
+                           convert_sync_batchnorm, is_main, main_rank_first, rank, rank_label, run_as_mpi_job,
+                           split_random_streams, world_size)
 from ..serialization import atomic_writer
 from ..losses import CrossEntropyLoss
 from ..random import manual_seed
@@ -139,6 +143,7 @@ def _hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
+@run_as_mpi_job  # under mpiexec: only rank 0 prints, and a failing rank ends the whole job
 def main(argv: list[str] | None = None) -> int:
     """Run ``train.py`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     progress = RunProgress()
@@ -191,12 +196,13 @@ def _announce_threads(line: str | None) -> None:
 
 
 def _error(message: str) -> None:
-    print(f"train.py: error: {message}", file=sys.stderr)
+    print(f"train.py: error{rank_label()}: {message}", file=sys.stderr)
 
 
 def _fail(message: str, code: int, progress: RunProgress) -> int:
     """Say what went wrong and return the exit code; a new run folder without a checkpoint is removed."""
-    if progress.new_run and progress.run_dir is not None and not (progress.run_dir / "last.npz").exists():
+    if (progress.new_run and progress.run_dir is not None and is_main()
+            and not (progress.run_dir / "last.npz").exists()):
         shutil.rmtree(progress.run_dir, ignore_errors=True)
     _error(message)
     return code
@@ -262,25 +268,30 @@ def _run(args: argparse.Namespace, progress: RunProgress) -> int:
     """Resolve the config, load the data, build the parts, train, then write the results."""
     started = time.perf_counter()
     checkpoint, config, run_dir, may_fall_back, total = _configure(args)
+    _check_batch_splits_over_ranks(config)
     if checkpoint is not None:
         progress.run_dir, progress.resumed_epoch, progress.total = run_dir, checkpoint["epoch"], total
         progress.changed_total = total != config["train"]["epochs"]
-        _check_writable(run_dir)
-    else:
+        if is_main():  # under MPI rank 0 writes the run folder
+            _check_writable(run_dir)
+    elif is_main():
         _check_out_dir(Path(args.out or "runs"))
-    _announce_threads(set_blas_threads(config["train"]["threads"]))
+    threads = config["train"]["threads"] or _threads_per_rank()
+    _announce_threads(set_blas_threads(threads))
     recipe_dataset = config["data"]["dataset"]
-    splits, config["data"]["dataset"], fallback = _load_data(recipe_dataset, args.data_dir,
-                                                             not args.no_download, may_fall_back)
+    with main_rank_first():  # under MPI: rank 0 downloads what is missing, then the others read
+        splits, config["data"]["dataset"], fallback = _load_data(recipe_dataset, args.data_dir,
+                                                                 not args.no_download, may_fall_back)
     config["name"] = config["name"] or f"{recipe_dataset}_{config['model']['kind']}"
     if fallback is not None:
         print(fallback.message(config["name"]))
         config["name"] = fallback.run_name(config["name"])
+    _check_ranks_agree(config, splits)
     for note in unused_settings(config):
         print(f"note: {note}")
     data, model, loss_fn, optimizer, scheduler = _build(config, splits)
     if run_dir is None:
-        run_dir, progress.new_run = _new_run_dir(Path(args.out or "runs"), config["name"]), True
+        run_dir, progress.new_run = _new_run_dir_on_main(Path(args.out or "runs"), config["name"]), True
     progress.run_dir = run_dir
     inference = inference_record(model_spec(config["model"], data.input_shape, data.num_classes), data.preprocess)
     trainer = Trainer(model, loss_fn, optimizer, scheduler, checkpoint_dir=run_dir, config=config,
@@ -294,14 +305,17 @@ def _run(args: argparse.Namespace, progress: RunProgress) -> int:
         trainer.load_state_dict(checkpoint)
         if total != recorded_total:
             _change_total(trainer, config, total)
-    write_config(config, run_dir / "config.toml",
-                 header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
-                        f"python train.py {' '.join(args.argv)}".rstrip()
-                        + (f"\n\n{fallback.toml_comment(config['name'])}" if fallback is not None else ""))
+    if is_main():
+        write_config(config, run_dir / "config.toml",
+                     header=f"minitorch_nn {__version__}: the fully resolved config of this run\n"
+                            f"python train.py {' '.join(args.argv)}".rstrip()
+                            + (f"\n\n{fallback.toml_comment(config['name'])}" if fallback is not None else ""))
     _announce(run_dir, config, data, model, resumed_after=trainer.epoch if checkpoint is not None else None,
               recorded_total=recorded_total)
+    _announce_data_parallel(config, threads)
 
-    trainer.history.to_csv(run_dir / "metrics.csv")
+    if is_main():
+        trainer.history.to_csv(run_dir / "metrics.csv")
     fit_started = time.perf_counter()
     trainer.fit(data.train, data.val, epochs=config["train"]["epochs"])
     progress.trained = True
@@ -366,12 +380,24 @@ def _build(config: dict, splits):
     seed = config["train"]["seed"]
     manual_seed(seed)
     flatten = MODEL_KINDS[config["model"]["kind"]].flatten_input
-    data = build_data(config["data"], seed, splits, flatten=flatten)
-    model = build_model(config["model"], data.input_shape, data.num_classes)
+    data = build_data(config["data"], seed, splits, flatten=flatten, rank=rank(), world_size=world_size())
+    model = _data_parallel(build_model(config["model"], data.input_shape, data.num_classes), config)
     loss_fn = CrossEntropyLoss(label_smoothing=config["train"]["label_smoothing"])
     optimizer = build_optimizer(model.parameters(), config["optim"])
     scheduler = build_scheduler(optimizer, config["schedule"], config["train"]["epochs"])
     return data, model, loss_fn, optimizer, scheduler
+
+
+def _data_parallel(model, config: dict):
+    """Under MPI: BatchNorm over the global batch if ``train.sync_batchnorm``, rank 0's initial
+    weights on every rank, then a dropout stream of its own per rank. One process: ``model``."""
+    if world_size() == 1:
+        return model
+    if config["train"]["sync_batchnorm"]:
+        model = convert_sync_batchnorm(model)
+    broadcast_parameters(model)
+    split_random_streams()
+    return model
 
 
 def _announce(run_dir: Path, config: dict, data, model, resumed_after: int | None,
@@ -396,6 +422,8 @@ def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, sta
     """Test the final model, draw the curves and the confusion matrix, write summary.json."""
     test_loss, test_accuracy = evaluate(trainer.model, data.test, trainer.loss_fn)
     y_true, y_pred = predict(trainer.model, data.test)
+    if not is_main():  # under MPI the ranks have tested together; rank 0 writes the results
+        return
     plot.training_curves(trainer.history, run_dir / "curves.png", title=config["name"])
     plot.confusion_matrix(y_true, y_pred, data.classes, run_dir / "confusion.png",
                           title=f"{data.title} test set: accuracy {test_accuracy:.2%}")
@@ -413,6 +441,7 @@ def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, sta
         **timings,
         "wall_seconds": time.perf_counter() - started,
         "parameters": int(sum(p.size for p in trainer.model.parameters())),
+        "world_size": world_size(),
         "resumed_from": os.fspath(args.resume) if args.resume else None,
         "versions": {"python": platform.python_version(), "numpy": np.__version__, "minitorch_nn": __version__},
         **(extra or {}),
@@ -426,6 +455,49 @@ def _finish(run_dir: Path, config: dict, trainer, data, args, timings: dict, sta
           f"training took {timings['train_seconds']:.1f} s")
     written = [name for name in RUN_FILES if (run_dir / name).is_file()]
     print(f"wrote {run_dir}{os.sep} ({', '.join(written)})")
+
+
+# ---------------------------------------------------------------------------- data parallel (mpiexec -n N)
+def _threads_per_rank() -> int:
+    """Under MPI, each rank's BLAS threads when ``train.threads`` is 0: its share of the host's
+    cores (0, the library's default, in one process or when the environment sets a count)."""
+    return blas_threads_per_rank() or 0
+
+
+def _check_batch_splits_over_ranks(config: dict) -> None:
+    """``data.batch_size`` is the global batch: it must split evenly over the ranks."""
+    ranks, batch = world_size(), config["data"]["batch_size"]
+    if batch % ranks:
+        lower, upper = batch // ranks * ranks, (batch // ranks + 1) * ranks
+        choices = f"{lower} or {upper}" if lower else f"{upper}"
+        raise ConfigError(f"config value data.batch_size = {batch} is the global batch and cannot be split evenly "
+                          f"over {ranks} MPI processes; use a multiple of {ranks} (e.g. {choices}) or another -n")
+
+
+def _check_ranks_agree(config: dict, splits) -> None:
+    """Under MPI, every rank must train the same recipe on the same data (e.g. on several hosts)."""
+    if world_size() == 1:
+        return
+    train_set, test_set = splits
+    sample = np.ascontiguousarray(np.asarray(train_set.data)[:: max(1, len(train_set) // 64)])
+    check_same_on_every_rank("the minitorch_nn version, the resolved config and the data files",
+                             (__version__, config, len(train_set), len(test_set), zlib.crc32(sample.tobytes())))
+
+
+def _new_run_dir_on_main(out: Path, name: str) -> Path:
+    """Rank 0 creates the run folder and every rank learns its path (one folder per job)."""
+    return broadcast_from_main(_new_run_dir(out, name) if is_main() else None)
+
+
+def _announce_data_parallel(config: dict, threads: int) -> None:
+    ranks = world_size()
+    if ranks == 1:
+        return
+    batch = config["data"]["batch_size"]
+    threads_text = f"{threads} BLAS thread{'s' if threads != 1 else ''} each" if threads else "BLAS threads as set"
+    statistics = "the global batch (sync_batchnorm)" if config["train"]["sync_batchnorm"] else "each rank's share"
+    print(f"data parallel: {ranks} MPI processes, {batch // ranks} images each per batch of {batch}, {threads_text}; "
+          f"BatchNorm statistics over {statistics}")
 
 
 def _new_config(args) -> tuple[dict, bool]:

@@ -8,7 +8,7 @@ A configuration is a small nested dict, one table per section, as in ``configs/*
     [optim]     name, lr, and the keys the optimisers read (momentum, nesterov, weight_decay, betas)
     [schedule]  name, and the keys the schedules read (gamma, step_size, t_max, eta_min, patience;
                 plans, which --resume --epochs writes)
-    [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing, threads
+    [train]     epochs, seed, restore_best, clip_grad_norm, label_smoothing, threads, sync_batchnorm
 
 The choices (data sets, model kinds, optimisers, schedules) and the keys they read come from
 their registries; ``resolve_config`` starts from the defaults (which are the MNIST MLP recipe,
@@ -87,6 +87,8 @@ def schema(model_kind: str = "mlp") -> dict[str, dict[str, Option]]:
                                       check=probability),
             "threads": Option(0, "BLAS threads for the matrix products (0: the library's default, one per core; "
                               "1 is faster on a busy machine)", "int", check=non_negative),
+            "sync_batchnorm": Option(False, "under mpiexec: BatchNorm statistics over the global batch (all "
+                                     "ranks) instead of each rank's share", "bool"),
         },
     }
 

@@ -50,7 +50,7 @@ class DataBundle:
 
 
 def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
-               eval_batch_size: int = 1000) -> DataBundle:
+               eval_batch_size: int = 1000, rank: int = 0, world_size: int = 1) -> DataBundle:
     """Loaders for the resolved ``[data]`` table.
 
     Args:
@@ -61,6 +61,7 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
         flatten: give ``(N, C*H*W)`` vectors (an MLP) or ``(N, C, H, W)`` images (a conv net).
         eval_batch_size: batch size of the validation and test loaders (no gradients, so
             larger batches are just faster).
+        rank, world_size: under MPI, every loader gives this rank its share of each global batch.
     """
     train_set, test_set = splits
     n = len(train_set)
@@ -81,19 +82,29 @@ def build_data(data_config: dict, seed: int, splits, flatten: bool = True,
     augment = [RandomCrop(images.shape[1:3], padding=data_config["crop_padding"]) if name == "crop"
                else RandomHorizontalFlip() for name in data_config["augment"]]
     batch_size = data_config["batch_size"]
-    # A last batch of one sample would break BatchNorm's batch statistics: drop it only then.
-    drop_last = (n - num_val) % batch_size == 1
+    drop_last = _drop_last_batch(n - num_val, batch_size, world_size)
+    shard = {"rank": rank, "world_size": world_size}
     train = DataLoader(train_part, batch_size=batch_size, shuffle=True, drop_last=drop_last, seed=seed,
-                       transform=Compose(augment + [preprocess]))
-    val = DataLoader(val_part, batch_size=eval_batch_size, seed=seed, transform=preprocess) if num_val else None
-    test = make_test_loader(test_set, preprocess, eval_batch_size, seed)
+                       transform=Compose(augment + [preprocess]), **shard)
+    val = (DataLoader(val_part, batch_size=eval_batch_size, seed=seed, transform=preprocess, **shard)
+           if num_val else None)
+    test = make_test_loader(test_set, preprocess, eval_batch_size, seed, **shard)
     return DataBundle(DATASETS[data_config["dataset"]].title, train, val, test, classes, input_shape, mean, std,
                       preprocess)
 
 
-def make_test_loader(test_set, preprocess: Preprocess, batch_size: int = 1000, seed: int = 0) -> DataLoader:
-    """The loader a run tests with (``--evaluate`` rebuilds it from a checkpoint, to the same numbers)."""
-    return DataLoader(test_set, batch_size=batch_size, seed=seed, transform=preprocess)
+def make_test_loader(test_set, preprocess: Preprocess, batch_size: int = 1000, seed: int = 0,
+                     rank: int = 0, world_size: int = 1) -> DataLoader:
+    """The loader a run tests with (``--evaluate`` rebuilds it from a checkpoint, to the same numbers);
+    under MPI, this rank's share of it."""
+    return DataLoader(test_set, batch_size=batch_size, seed=seed, transform=preprocess, rank=rank,
+                      world_size=world_size)
+
+
+def _drop_last_batch(num_train: int, batch_size: int, world_size: int) -> bool:
+    """Drop the last, smaller batch only when it is too small to train on: BatchNorm needs two
+    samples per rank (a single process keeps every batch of two or more)."""
+    return 0 < num_train % batch_size < 2 * world_size
 
 
 def _validation_count(val_size, n: int) -> int:
