@@ -26,12 +26,14 @@ def all_reduce_gradients(parameters: Iterable[Parameter], batch_size: int | None
     ``Allreduce`` sums the buffers over the ranks, and the last entry, B, divides the rest.
     A parameter without a ``.grad`` counts as zeros (and has one afterwards).
 
+    Frozen parameters (``requires_grad=False``) are left out.
+
     Args:
         parameters: the model's parameters, in the same order on every rank.
         batch_size: b_r, the samples this rank's gradient averages over (0 for a rank whose
             share of a batch is empty). None: every rank weighs the same (a plain mean).
     """
-    parameters = list(parameters)
+    parameters = [parameter for parameter in parameters if parameter.requires_grad]
     comm = communicator()
     if comm is None or comm.Get_size() == 1 or not parameters:
         return
@@ -54,7 +56,7 @@ def all_reduce_gradients(parameters: Iterable[Parameter], batch_size: int | None
     for parameter, size in zip(parameters, sizes):
         average = buffer[offset:offset + size].reshape(parameter.shape)
         if parameter.grad is None:
-            parameter.grad = average.astype(parameter.dtype)  # a copy: the buffer is never shared
+            parameter.accumulate_grad(average)  # a copy: the buffer is never shared
         else:
             np.copyto(parameter.grad, average, casting="unsafe")
         offset += size

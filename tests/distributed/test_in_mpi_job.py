@@ -61,6 +61,15 @@ def test_all_reduce_gradients_gives_the_gradient_of_the_global_batch():
     assert all_gather(grads)[0] == grads  # identical on every rank, so every rank takes the same step
 
 
+def test_all_reduce_gradients_leaves_frozen_parameters_alone():
+    frozen, trained = mt.Parameter(np.ones(3)), mt.Parameter(np.ones(2))
+    frozen.requires_grad_(False)
+    trained.grad = np.full(2, float(rank()))
+    all_reduce_gradients([frozen, trained])  # no batch sizes: the plain mean over the ranks
+    assert frozen.grad is None
+    np.testing.assert_array_equal(trained.grad, 0.5)
+
+
 def test_broadcast_parameters_gives_every_rank_the_weights_of_rank_0():
     mt.manual_seed(rank())  # different initial weights on each rank
     model = mt.MLP(4, [3], 2, batchnorm=True)
