@@ -12,7 +12,8 @@ import pytest
 import minitorch_nn as mt
 from minitorch_nn.distributed import (all_gather, all_reduce_gradients, all_reduce_sum, blas_threads_per_rank,
                                       broadcast_from_main, broadcast_parameters, check_same_on_every_rank,
-                                      gather_to_main, is_main, launched_by_mpiexec, rank, world_size)
+                                      gather_to_main, is_main, launched_by_mpiexec, main_rank_first, rank, rank_label,
+                                      run_as_mpi_job, world_size)
 
 CLEAN_ENV = {name: value for name, value in os.environ.items()
              if name not in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK")}
@@ -75,3 +76,12 @@ def test_a_launcher_of_another_mpi_is_recognised():
     assert result.returncode == 1
     assert "mpiexec started 2 processes, but MPI sees 1" in result.stderr
     assert "Use the mpiexec installed with it" in result.stderr
+
+
+def test_the_job_helpers_change_nothing_in_one_process(one_process):
+    assert run_as_mpi_job(lambda code: code)(3) == 3  # the exit code comes back, no abort
+    with pytest.raises(KeyError):  # and exceptions propagate as usual
+        run_as_mpi_job(lambda: {}["missing"])()
+    with main_rank_first():
+        ran = True
+    assert ran and rank_label() == ""
