@@ -23,16 +23,23 @@ def test_defaults_match_live_pytorch():
     assert {k: ours[k] for k in ours if k != "params"} == {k: theirs[k] for k in ours if k != "params"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
+INVALID_ARGUMENTS = [
     ({"lr": -1}, "Invalid learning rate: -1"),
     ({"lr_decay": -0.1}, "Invalid lr_decay value: -0.1"),
     ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
     ({"initial_accumulator_value": -1}, "Invalid initial_accumulator_value value: -1"),
     ({"eps": -1}, "Invalid epsilon value: -1"),
-])
+]
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=f"^{message}$"):
         optim.Adagrad([mt.Parameter(np.zeros(2))], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
+def test_invalid_arguments_live_pytorch_says_the_same(kwargs, message):
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match=f"^{message}$"):
         torch.optim.Adagrad([torch.zeros(2, requires_grad=True)], **kwargs)

@@ -23,16 +23,23 @@ def test_defaults_match_live_pytorch():
     assert {k: ours[k] for k in ours if k != "params"} == {k: theirs[k] for k in ours if k != "params"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
+INVALID_ARGUMENTS = [
     ({"lr": -1}, "Invalid learning rate: -1"),
     ({"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
     ({"momentum": -0.1}, "Invalid momentum value: -0.1"),
     ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
     ({"alpha": -0.99}, "Invalid alpha value: -0.99"),
-])
+]
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=f"^{message}$"):
         optim.RMSprop([mt.Parameter(np.zeros(2))], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
+def test_invalid_arguments_live_pytorch_says_the_same(kwargs, message):
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match=f"^{message}$"):
         torch.optim.RMSprop([torch.zeros(2, requires_grad=True)], **kwargs)

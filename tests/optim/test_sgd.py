@@ -22,17 +22,24 @@ def test_defaults_match_live_pytorch():
     assert {k: ours[k] for k in ours if k != "params"} == {k: theirs[k] for k in ours if k != "params"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
+INVALID_ARGUMENTS = [
     ({"lr": -1}, "Invalid learning rate: -1"),
     ({"momentum": -0.5}, "Invalid momentum value: -0.5"),
     ({"weight_decay": -1e-4}, "Invalid weight_decay value: -0.0001"),
     ({"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
     ({"nesterov": True, "momentum": 0.9, "dampening": 0.1},
      "Nesterov momentum requires a momentum and zero dampening"),
-])
+]
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=f"^{message}$"):
         optim.SGD([mt.Parameter(np.zeros(2))], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", INVALID_ARGUMENTS)
+def test_invalid_arguments_live_pytorch_says_the_same(kwargs, message):
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match=f"^{message}$"):
         torch.optim.SGD([torch.zeros(2, requires_grad=True)], **kwargs)
