@@ -1,4 +1,6 @@
 """clip_grad_norm_: the total gradient norm and in-place clipping, as PyTorch."""
+import math
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,32 @@ def test_nonfinite():
     params = _params([[np.inf, 1.0]])
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
-    assert clip_grad_norm_(_params([[np.nan, 1.0]]), 1.0) != clip_grad_norm_(_params([[1.0]]), 1.0)
+    np.testing.assert_array_equal(params[0].grad, [np.inf, 1.0])  # the error leaves the grads alone
+
+
+@pytest.mark.parametrize("grad, norm, clipped", [
+    ([np.nan, 1.0], math.nan, [np.nan, np.nan]),   # coefficient max_norm / (nan + 1e-6) = nan
+    ([np.inf, 1.0], math.inf, [np.nan, 0.0]),      # coefficient 0: inf * 0 = nan, 1 * 0 = 0
+])
+def test_nonfinite_norm_is_returned_and_scales_the_grads_as_pytorch(grad, norm, clipped):
+    params = _params([grad])
+    with np.errstate(invalid="ignore"):
+        total = clip_grad_norm_(params, 1.0)
+    assert total == norm or (math.isnan(norm) and math.isnan(total))
+    np.testing.assert_array_equal(params[0].grad, clipped)
+
+
+@pytest.mark.parametrize("grad", [[np.nan, 1.0], [np.inf, 1.0]], ids=["nan", "inf"])
+def test_nonfinite_matches_live_torch(grad):
+    torch = pytest.importorskip("torch")
+    params = _params([grad])
+    tensor = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    tensor.grad = torch.tensor(grad, dtype=torch.float64)
+    with np.errstate(invalid="ignore"):
+        total = clip_grad_norm_(params, 1.0)
+    expected = float(torch.nn.utils.clip_grad_norm_([tensor], 1.0))
+    assert total == expected or (math.isnan(total) and math.isnan(expected))
+    np.testing.assert_array_equal(params[0].grad, tensor.grad.numpy())
 
 
 def test_type_error():
