@@ -11,6 +11,7 @@ import minitorch_nn as mt
 from minitorch_nn import optim
 from minitorch_nn.data import Compose, DataLoader, Digits, Flatten, RandomCrop, ToFloat
 from minitorch_nn.training import CheckpointError, Trainer, TrainingDiverged, evaluate, load_checkpoint, predict
+from minitorch_nn.utils import clip_grad_norm_
 
 
 def digits_arrays(n=None):
@@ -46,7 +47,72 @@ def test_history_records_every_epoch_and_iteration():
     assert len(history.iteration_loss) == 3 * len(train)
     assert history.lr == pytest.approx([0.5, 0.25, 0.125])  # decayed once per epoch
     assert all(0 <= a <= 1 for a in history.val_accuracy) and all(s >= 0 for s in history.seconds)
-    assert history.train_loss[0] == pytest.approx(np.mean(history.iteration_loss[:4]), rel=0.2)
+    # the epoch's loss is the mean over its samples: batches of 32, 32, 32, 32 and 22
+    sizes = [32, 32, 32, 32, 22]
+    for epoch in range(3):
+        batch_losses = history.iteration_loss[5 * epoch:5 * (epoch + 1)]
+        assert history.train_loss[epoch] == pytest.approx(np.dot(batch_losses, sizes) / 150, rel=1e-12)
+
+
+def test_with_frozen_weights_the_train_numbers_are_the_whole_training_set_s():
+    """lr 0: the weights never move, so the epoch's train loss and accuracy, gathered batch by batch,
+    are exactly the loss and accuracy of one pass over the training set."""
+    mt.manual_seed(0)
+    x, y = digits_arrays(130)
+    model = mt.MLP(64, [16], 10)
+    loader = DataLoader((x, y), batch_size=50, shuffle=True, seed=2)
+    trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), log=None)
+    history = trainer.fit(loader, epochs=2)
+    loss, accuracy = evaluate(model, DataLoader((x, y), batch_size=130), mt.CrossEntropyLoss())
+    assert 0.05 < accuracy < 0.95  # neither all right nor all wrong: the count is really checked
+    assert history.train_accuracy == [accuracy, accuracy]
+    assert history.train_loss == pytest.approx([loss, loss], rel=1e-6)
+    assert len(history.iteration_loss) == 2 * 3
+
+
+def test_clip_grad_norm_clips_every_step_like_clip_grad_norm_():
+    """The Trainer's step equals the hand-written step with ``clip_grad_norm_``; the update's size
+    shows the clipping happened (the unclipped gradients are far larger than 0.01)."""
+    x, y = digits_arrays(60)
+    loader = DataLoader((x, y), batch_size=20)
+
+    def model_and_optimizer():
+        mt.manual_seed(4)
+        model = mt.MLP(64, [32], 10)
+        return model, optim.SGD(model.parameters(), lr=1.0)
+
+    model, opt = model_and_optimizer()
+    Trainer(model, mt.CrossEntropyLoss(), opt, clip_grad_norm=0.01, log=None).fit(loader, epochs=1)
+
+    by_hand, opt = model_and_optimizer()
+    before = [p.data.copy() for p in by_hand.parameters()]
+    loss_fn, norms = mt.CrossEntropyLoss(), []
+    for xb, yb in loader:
+        by_hand.zero_grad()
+        loss_fn(by_hand(xb), yb)
+        by_hand.backward(loss_fn.backward())
+        norms.append(clip_grad_norm_(by_hand.parameters(), 0.01))
+        opt.step()
+    assert min(norms) > 0.1
+    assert_same_state(model.state_dict(), by_hand.state_dict())
+    step = np.sqrt(sum(((p.data - b) ** 2).sum() for p, b in zip(by_hand.parameters(), before)))
+    assert step <= 3 * 0.01 * (1 + 1e-5)  # three clipped steps of lr 1
+
+
+@pytest.mark.parametrize("clip", [None, 0, 0.0])
+def test_clip_grad_norm_none_or_zero_is_off(clip):
+    x, y = digits_arrays(60)
+    loader = DataLoader((x, y), batch_size=20)
+    states = []
+    for clip_grad_norm in (clip, 1e9):
+        mt.manual_seed(4)
+        model = mt.MLP(64, [32], 10)
+        trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1.0),
+                          clip_grad_norm=clip_grad_norm, log=None)
+        assert trainer.clip_grad_norm == (None if clip_grad_norm == clip else 1e9)
+        trainer.fit(loader, epochs=1)
+        states.append(model.state_dict())
+    assert_same_state(*states)
 
 
 def test_keeps_and_restores_the_best_validation_weights():
@@ -178,19 +244,50 @@ def test_two_plus_two_epochs_equal_four_bit_for_bit(tmp_path):
     assert a["best"]["epoch"] == b["best"]["epoch"]
 
 
+class BestAtFirstValidation:
+    """A validation loader whose first pass has the true labels and every later pass labels shifted
+    by one class: a model that learns scores far better on the first pass, so the best validation
+    epoch is epoch 1 by construction, not by chance."""
+
+    def __init__(self):
+        data = Digits(train=True)
+        self.true = DataLoader((data.data[400:700], data.targets[400:700]), batch_size=100,
+                               transform=Compose([ToFloat(), Flatten()]))
+        self.passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        for x, y in self.true:
+            yield x, (y if self.passes == 1 else (y + 1) % 10)
+
+
 def test_a_second_fit_continues_from_the_last_weights_not_the_restored_best():
-    data = Digits(train=True)
-    # Random validation labels: the best "validation" epoch is the first, so fit restores it.
-    noise = DataLoader((data.data[:300], np.random.default_rng(0).integers(0, 10, 300)), batch_size=100,
-                       transform=Compose([ToFloat(), Flatten()]))
     straight = make_trainer(None)
-    straight.fit(make_loaders()[0], noise, epochs=4)
+    straight.fit(make_loaders()[0], BestAtFirstValidation(), epochs=4)
     twice = make_trainer(None)
-    twice.fit(make_loaders()[0], noise, epochs=2)
-    assert twice.best_epoch == 1 and twice.epoch == 2  # the best weights were restored...
-    twice.fit(make_loaders()[0], noise, epochs=4)  # ...and training goes on from epoch 2's weights
-    assert twice.best_epoch == straight.best_epoch == 3
+    validation = BestAtFirstValidation()
+    twice.fit(make_loaders()[0], validation, epochs=2)
+    assert twice.best_epoch == 1 and twice.epoch == 2 and twice.last_state is not None
+    assert_same_state(twice.model.state_dict(), twice.best_state)  # the best weights were restored...
+    twice.fit(make_loaders()[0], validation, epochs=4)  # ...and training goes on from epoch 2's weights
+    assert twice.history.train_loss == straight.history.train_loss
+    assert twice.history.iteration_loss == straight.history.iteration_loss
+    assert twice.best_epoch == straight.best_epoch
     assert_same_state(straight.model.state_dict(), twice.model.state_dict())
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_restore_best_chooses_the_weights_the_model_ends_with(tmp_path, restore_best):
+    trainer = make_trainer(tmp_path)
+    trainer.restore_best = restore_best
+    trainer.fit(make_loaders()[0], BestAtFirstValidation(), epochs=3)
+    assert trainer.best_epoch == 1 and trainer.epoch == 3
+    last = load_checkpoint(tmp_path / "last.npz")["model"]   # always the last epoch's weights
+    best = load_checkpoint(tmp_path / "best.npz")["model"]
+    assert_same_state(best, trainer.best_state)
+    assert not all(np.array_equal(last[k], best[k]) for k in last)
+    assert_same_state(trainer.model.state_dict(), best if restore_best else last)
+    assert (trainer.last_state is not None) == restore_best
 
 
 def test_checkpoint_contents(tmp_path):
