@@ -203,3 +203,94 @@ def test_one_epoch_of_the_mnist_config_reaches_96_percent(tmp_path):
                  "--out", str(tmp_path), "--quiet"]) == 0
     summary = json.loads((run_folder(tmp_path) / "summary.json").read_text())
     assert summary["dataset"] == "mnist" and summary["test_accuracy"] >= 0.96
+
+
+# ------------------------------------------------------------------ the documented flags and [train] keys
+SMALL = """
+[data]
+dataset = "digits"
+augment = []
+val_size = {val_size}
+[model]
+hidden = [16]
+[optim]
+name = "adam"
+lr = 0.01
+[schedule]
+name = "none"
+[train]
+epochs = {epochs}
+{train}
+"""
+
+
+def small_run(tmp_path, name: str, *flags: str, epochs: int = 1, val_size: str = "0.1", train: str = ""):
+    """Train the small digits recipe into ``tmp_path / name``; returns the run folder."""
+    config = tmp_path / f"{name}.toml"
+    config.write_text(SMALL.format(epochs=epochs, val_size=val_size, train=train))
+    assert main(["--config", str(config), "--out", str(tmp_path / name), "--quiet", *flags]) == 0
+    return run_folder(tmp_path / name)
+
+
+def rebuilt(folder: pathlib.Path, checkpoint: str = "last.npz"):
+    """The run's test loader and its model with the weights of ``checkpoint``, rebuilt from config.toml."""
+    from minitorch_nn.run.data_pipeline import build_data
+    from minitorch_nn.run.datasets import load_splits
+    from minitorch_nn.run.model_kinds import build_model
+
+    config = tomllib.loads((folder / "config.toml").read_text())
+    data = build_data(config["data"], config["train"]["seed"], load_splits(config["data"]["dataset"]))
+    model = build_model(config["model"], data.input_shape, data.num_classes)
+    model.load_state_dict(mt.load(folder / checkpoint)["model"])
+    return config, data, model
+
+
+def test_seed_flag_decides_the_run(tmp_path, capsys):
+    first, again, other = (small_run(tmp_path, name, "--seed", seed) for name, seed in
+                           (("first", "3"), ("again", "3"), ("other", "4")))
+    weights = {folder: mt.load(folder / "last.npz")["model"] for folder in (first, again, other)}
+    assert tomllib.loads((first / "config.toml").read_text())["train"]["seed"] == 3
+    assert all(np.array_equal(weights[first][k], weights[again][k]) for k in weights[first])
+    assert not any(np.array_equal(weights[first][k], weights[other][k]) for k in weights[first])
+    # the seed also draws the validation split and the batch order: the recorded losses differ too
+    losses = [mt.load(folder / "last.npz")["history"]["iteration_loss"] for folder in (first, other)]
+    assert not np.array_equal(*losses)
+
+
+def test_batch_size_flag_sets_the_training_batches(tmp_path):
+    folder = small_run(tmp_path, "batches", "--batch-size", "50")
+    config = tomllib.loads((folder / "config.toml").read_text())
+    assert config["data"]["batch_size"] == 50
+    train_images = 1437 - round(0.1 * 1437)  # Digits' training set less the validation tenth
+    history = mt.load(folder / "last.npz")["history"]
+    assert len(history["iteration_loss"]) == -(-train_images // 50)  # one loss per batch: ceil(1293 / 50)
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_restore_best_decides_the_tested_weights(tmp_path, restore_best):
+    # Five validation images: their accuracy soon stops improving, and a tie keeps the earlier
+    # epoch, so the best epoch comes before the last one.
+    folder = small_run(tmp_path, "restore", epochs=5, val_size="5",
+                       train=f"restore_best = {str(restore_best).lower()}")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["best_epoch"] < summary["epochs"] == 5
+    tested = "best.npz" if restore_best else "last.npz"
+    untested = "last.npz" if restore_best else "best.npz"
+    expected = f"best validation epoch ({summary['best_epoch']})" if restore_best else "last epoch"
+    assert summary["tested_weights"] == expected
+    _, data, model = rebuilt(folder, tested)
+    loss, accuracy = mt.evaluate(model, data.test, mt.CrossEntropyLoss())
+    assert summary["test_loss"] == pytest.approx(loss, rel=1e-9) and summary["test_accuracy"] == accuracy
+    _, _, other = rebuilt(folder, untested)
+    assert mt.evaluate(other, data.test, mt.CrossEntropyLoss())[0] != pytest.approx(loss, rel=1e-6)
+
+
+def test_label_smoothing_is_the_loss_that_is_trained_and_reported(tmp_path):
+    folder = small_run(tmp_path, "smooth", train="label_smoothing = 0.3")
+    config, data, model = rebuilt(folder, "best.npz")
+    assert config["train"]["label_smoothing"] == 0.3
+    summary = json.loads((folder / "summary.json").read_text())
+    smoothed = mt.evaluate(model, data.test, mt.CrossEntropyLoss(label_smoothing=0.3))[0]
+    plain = mt.evaluate(model, data.test, mt.CrossEntropyLoss())[0]
+    assert summary["test_loss"] == pytest.approx(smoothed, rel=1e-9)
+    assert abs(smoothed - plain) > 0.05
