@@ -85,6 +85,10 @@ class Module:
         object.__setattr__(self, name, array)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            # As PyTorch: an array registered here would silently never be trained.
+            raise TypeError(f"register_parameter({name!r}): got a {type(param).__name__}; "
+                            "wrap arrays as mt.Parameter(array), or pass None")
         if param is None:
             self._parameters.pop(name, None)
             object.__setattr__(self, name, None)
