@@ -408,3 +408,63 @@ def test_a_users_own_layer_is_checked_too_and_a_nested_call_is_not_checked_twice
     assert nested.backward(np.ones(6)).shape == (2, 3)
     with pytest.raises(ValueError, match=r"HalfOfDouble.backward: grad_output has shape \(2, 3\), expected \(6,\)"):
         nested.backward(np.ones((2, 3)))
+
+
+# ------------------------------------------------------------------ the registration API, as PyTorch
+class Registered(mt.Module):
+    """Registers by method instead of by attribute assignment."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_parameter("gain", mt.Parameter(np.full(2, 3.0)))
+        self.register_parameter("offset", None)  # declared, not there (e.g. bias=False)
+        self.add_module("inner", mt.Linear(2, 2))
+        self.add_module("spare", None)
+
+    def forward(self, x):
+        return self.inner(x) * self.gain.data
+
+
+def test_register_parameter_and_add_module_register_in_order():
+    model = Registered()
+    assert [name for name, _ in model.named_parameters()] == ["gain", "inner.weight", "inner.bias"]
+    assert model.gain is dict(model.named_parameters())["gain"] and model.offset is None
+    assert [name for name, _ in model.named_children()] == ["inner"]  # None children are skipped
+    assert model.spare is None and [name for name, _ in model.named_modules()] == ["", "inner"]
+    assert list(model.state_dict()) == ["gain", "inner.weight", "inner.bias"]
+    assert "(inner): Linear(in_features=2, out_features=2, bias=True)" in repr(model)
+    model.register_parameter("offset", mt.Parameter(np.zeros(2)))
+    assert [name for name, _ in model.named_parameters()] == ["gain", "offset", "inner.weight", "inner.bias"]
+    model.register_parameter("gain", None)
+    assert model.gain is None and "gain" not in model.state_dict()
+
+
+def test_add_module_replaces_and_the_registered_module_trains():
+    model = Registered()
+    model.add_module("inner", mt.Linear(2, 2, bias=False))
+    assert [name for name, _ in model.named_parameters()] == ["gain", "inner.weight"]
+    model.train(False)
+    assert model.inner.training is False  # a registered module follows train()/eval()
+    with pytest.raises(TypeError, match="'head' is a ndarray, not a Module"):
+        model.add_module("head", np.zeros(2))
+
+
+def test_register_parameter_refuses_what_is_not_a_parameter():
+    """As PyTorch: an array registered as a parameter would silently never be trained."""
+    model = Registered()
+    with pytest.raises(TypeError, match=r"register_parameter\('scale'\).*ndarray.*mt\.Parameter"):
+        model.register_parameter("scale", np.ones(2))
+    assert "scale" not in dict(model.named_parameters())
+
+
+def test_float_casts_parameters_grads_and_float_buffers_back_to_float32():
+    model = mt.MLP(3, [4], 2, batchnorm=True).double()
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    model(x)
+    model.backward(np.ones((5, 2)))
+    assert model.float() is model
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+    assert model[1].running_mean.dtype == model[1].running_var.dtype == np.float32
+    assert model[1].num_batches_tracked.dtype == np.int64  # integer buffers keep their type
+    assert model(x).dtype == np.float32
+    assert dict(model.state_dict())["1.running_var"].dtype == np.float32

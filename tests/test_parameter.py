@@ -84,3 +84,17 @@ def test_copies_and_pickles_keep_data_grad_and_flag():
 def test_data_dtype(value, dtype):
     p = mt.Parameter(value)
     assert p.dtype == dtype and p.numel() == 2 and p.size == 2 and p.ndim == 1 and p.shape == (2,)
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (3, 4), (2, 3, 5, 5)])
+def test_numel_is_the_number_of_elements(shape):
+    p = mt.Parameter(np.zeros(shape))
+    assert p.numel() == p.size == int(np.prod(shape)) and isinstance(p.numel(), int)
+
+
+def test_numel_counts_a_models_parameters_as_pytorch():
+    # Linear(784, 512) + Linear(512, 64) + Linear(64, 10): weights and biases
+    model = mt.MLP(784, [512, 64], 10)
+    assert sum(p.numel() for p in model.parameters()) == 784 * 512 + 512 + 512 * 64 + 64 + 64 * 10 + 10
+    conv = mt.Conv2d(3, 8, kernel_size=(3, 5))
+    assert [p.numel() for p in conv.parameters()] == [8 * 3 * 3 * 5, 8]
