@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from minitorch_nn.data import (Compose, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToCHW, ToFloat)
+from minitorch_nn.data import (Compose, Flatten, Normalize, RandomCrop, RandomHorizontalFlip, ToCHW, ToFloat,
+                               Transform)
+from minitorch_nn.random import default_generator
 
 RNG_SEED = 0
 BATCH = np.random.default_rng(0).integers(0, 256, size=(6, 5, 7, 3), dtype=np.uint8)  # (N, H, W, C)
@@ -121,3 +123,47 @@ def test_reprs():
     assert repr(Compose([ToFloat(), Flatten()])) == "Compose(\n    ToFloat()\n    Flatten()\n)"
     with pytest.raises(TypeError, match="brackets"):
         Compose([ToFloat])  # the class, not an instance: caught early
+
+
+# ------------------------------------------------------------------ a user's own transform: subclassing Transform
+class GaussianNoise(Transform):
+    """Adds N(0, scale²) noise to a float batch, drawn from the generator it is given."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def __call__(self, x, rng=None):
+        rng = default_generator() if rng is None else rng
+        return x + np.float32(self.scale) * rng.standard_normal(x.shape, dtype=np.float32)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}"
+
+
+def test_a_transform_subclass_gets_its_repr_and_composes():
+    assert repr(GaussianNoise(0.5)) == "GaussianNoise(scale=0.5)"
+    assert repr(Compose([ToFloat(), GaussianNoise(0.1)])) == "Compose(\n    ToFloat()\n    GaussianNoise(scale=0.1)\n)"
+    out = Compose([ToFloat(), GaussianNoise(0.0)])(BATCH, rng())
+    np.testing.assert_array_equal(out, ToFloat()(BATCH))
+
+    class Silent(Transform):
+        def __call__(self, x, rng=None):
+            return x
+
+    assert repr(Silent()) == "Silent()"
+    with pytest.raises(NotImplementedError):
+        Transform()(BATCH)
+
+
+def test_a_transform_subclass_in_a_loader_draws_from_the_epoch_generator():
+    from minitorch_nn.data import DataLoader
+
+    images, labels = BATCH, np.arange(len(BATCH))
+    loader = DataLoader((images, labels), batch_size=6, seed=7, transform=Compose([ToFloat(), GaussianNoise(0.1)]))
+    first, second = (np.concatenate([x for x, _ in loader]) for _ in range(2))
+    assert not np.array_equal(first, second)  # new noise every epoch...
+    loader.set_epoch(0)
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in loader]), first)  # ...replayed exactly
+    expected = ToFloat()(images) + np.float32(0.1) * np.random.default_rng([7, 0]).standard_normal(
+        images.shape, dtype=np.float32)
+    np.testing.assert_array_equal(first, expected)

@@ -212,3 +212,90 @@ def test_lambda_state_dict_leaves_the_functions_out():
     sched.step()
     state = sched.state_dict()
     assert "lr_lambdas" not in state and json.loads(json.dumps(state))["last_epoch"] == 1
+
+
+# ------------------------------------------------------------------ a user's own schedule: subclassing LRScheduler
+def warmup_get_lr(scheduler):
+    """Linear warm-up over ``warmup`` epochs, then constant: closed form from ``base_lrs``."""
+    return [base * min(1.0, (scheduler.last_epoch + 1) / scheduler.warmup) for base in scheduler.base_lrs]
+
+
+class Warmup(lr_scheduler.LRScheduler):
+    def __init__(self, optimizer, warmup, last_epoch=-1):
+        self.warmup = warmup
+        super().__init__(optimizer, last_epoch)
+
+    get_lr = warmup_get_lr
+
+
+def warmup_lrs(opt, scheduler, epochs=6):
+    rows = [scheduler.get_last_lr()]
+    for _ in range(epochs):
+        opt.step()
+        scheduler.step()
+        rows.append(scheduler.get_last_lr())
+    return rows
+
+
+def test_a_scheduler_subclass_only_writes_get_lr():
+    opt = _optimizer((0.1, 0.03))
+    scheduler = Warmup(opt, warmup=4)
+    assert scheduler.last_epoch == 0 and scheduler.base_lrs == [0.1, 0.03]
+    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.03]
+    rows = warmup_lrs(opt, scheduler)
+    expected = [[lr * min(1.0, (e + 1) / 4) for lr in (0.1, 0.03)] for e in range(7)]
+    np.testing.assert_allclose(rows, expected, rtol=1e-15)
+    assert [g["lr"] for g in opt.param_groups] == rows[-1] and scheduler.last_epoch == 6
+    assert repr(scheduler) == f"Warmup(last_epoch=6, last_lr={rows[-1]})"
+
+
+def test_a_scheduler_subclass_resumes_from_its_state_dict():
+    opt = _optimizer()
+    scheduler = Warmup(opt, warmup=5)
+    for _ in range(2):
+        scheduler.step()
+    saved_opt, saved = json.loads(json.dumps(opt.state_dict())), json.loads(json.dumps(scheduler.state_dict()))
+    assert saved["warmup"] == 5 and saved["last_epoch"] == 2
+    resumed_opt = _optimizer()
+    resumed = Warmup(resumed_opt, warmup=1)  # the saved state wins
+    resumed_opt.load_state_dict(saved_opt)
+    resumed.load_state_dict(saved)
+    straight_opt = _optimizer()
+    straight = Warmup(straight_opt, warmup=5)
+    for _ in range(2):
+        straight.step()
+    assert warmup_lrs(resumed_opt, resumed, 4) == warmup_lrs(straight_opt, straight, 4)
+
+
+def test_a_scheduler_subclass_drives_the_trainer_once_per_epoch():
+    x = np.random.default_rng(0).standard_normal((40, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = mt.MLP(3, [4], 2)
+    opt = optim.SGD(model.parameters(), lr=0.2)
+    history = mt.Trainer(model, mt.CrossEntropyLoss(), opt, Warmup(opt, warmup=3), log=None).fit(
+        mt.data.DataLoader((x, y), batch_size=10), epochs=5)
+    assert history.lr == pytest.approx([0.2 / 3, 0.4 / 3, 0.2, 0.2, 0.2])
+
+
+def test_the_base_class_says_what_a_subclass_must_implement():
+    class Unfinished(lr_scheduler.LRScheduler):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r"Unfinished must implement get_lr\(\)"):
+        Unfinished(_optimizer())
+
+
+def test_a_scheduler_subclass_matches_the_same_subclass_of_live_pytorch():
+    torch = pytest.importorskip("torch")
+
+    class TorchWarmup(torch.optim.lr_scheduler.LRScheduler):
+        def __init__(self, optimizer, warmup, last_epoch=-1):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch)
+
+        get_lr = warmup_get_lr
+
+    params = [torch.zeros(1, requires_grad=True) for _ in range(2)]
+    torch_opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, (0.1, 0.03))])
+    opt = _optimizer((0.1, 0.03))
+    assert warmup_lrs(opt, Warmup(opt, warmup=4)) == warmup_lrs(torch_opt, TorchWarmup(torch_opt, warmup=4))
