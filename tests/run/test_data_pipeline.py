@@ -81,7 +81,8 @@ def test_standardize_gives_zero_mean_unit_std_per_channel_on_the_training_split(
     np.testing.assert_allclose(per_channel.std(axis=1), 1, rtol=1e-4)
     # the statistics are the training split's, not the whole training set's
     mean, std = channel_stats(splits[0].data, bundle.train.dataset.indices)
-    np.testing.assert_allclose(bundle.mean, mean) and np.testing.assert_allclose(bundle.std, std)
+    np.testing.assert_allclose(bundle.mean, mean)
+    np.testing.assert_allclose(bundle.std, std)
 
 
 @pytest.mark.parametrize("splits", [load_splits("digits"), colour_splits()], ids=["grayscale", "colour"])
