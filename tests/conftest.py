@@ -2,6 +2,7 @@
 generator. The fixture files live in tests/fixtures/, written by the scripts in scripts/."""
 from __future__ import annotations
 
+import os
 import pathlib
 
 import numpy as np
@@ -11,6 +12,19 @@ import minitorch_nn as mt
 from optim_reference import Reference, reference_spec_and_arrays
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis comes with the dev extra; without it the property tests skip, saying so
+    pass
+else:
+    # "ci" (the default): the same examples every run, a modest number of them, no time limit per
+    # example (a loaded machine must not fail a test). "thorough": fresh random examples, many more.
+    settings.register_profile("ci", derandomize=True, max_examples=20, deadline=None, database=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("thorough", max_examples=500, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 class ReferenceCases:
