@@ -468,3 +468,58 @@ def test_float_casts_parameters_grads_and_float_buffers_back_to_float32():
     assert model[1].num_batches_tracked.dtype == np.int64  # integer buffers keep their type
     assert model(x).dtype == np.float32
     assert dict(model.state_dict())["1.running_var"].dtype == np.float32
+
+
+# ------------------------------------------------------------------ to(), apply(), requires_grad_()
+def test_to_casts_in_place_accepts_pytorch_spellings_and_refuses_other_devices():
+    model = mt.MLP(3, [4], 2, batchnorm=True)
+    assert model.to("cpu") is model and all(p.dtype == np.float32 for p in model.parameters())
+    for spelling in (np.float64, "float64", ("cpu", np.float64)):
+        model.float()
+        args = spelling if isinstance(spelling, tuple) else (spelling,)
+        assert model.to(*args) is model
+        assert all(p.dtype == np.float64 for p in model.parameters()) and model[1].running_mean.dtype == np.float64
+    assert model.to(dtype=np.float32) is model and model[0].weight.dtype == np.float32
+    assert model.to("cpu:0") is model
+    with pytest.raises(ValueError, match=r"to\('cuda'\): minitorch_nn runs on the CPU only"):
+        model.to("cuda")
+    with pytest.raises(ValueError, match="expected a floating dtype, got int64"):
+        model.to(np.int64)
+
+
+def test_apply_visits_children_first_then_self_and_returns_self():
+    model = mt.Sequential(mt.Linear(2, 3), mt.Sequential(mt.ReLU(), mt.Linear(3, 1)))
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["Linear", "ReLU", "Linear", "Sequential", "Sequential"]  # PyTorch's post-order
+    model.apply(lambda m: mt.init.zeros_(m.bias) if isinstance(m, mt.Linear) else None)
+    assert not model[0].bias.data.any() and not model[1][1].bias.data.any()
+
+
+def test_a_frozen_layer_passes_gradients_on_but_is_never_updated(rng):
+    x, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+
+    def gradients(freeze_middle):
+        mt.manual_seed(0)
+        model = mt.MLP(4, [5, 5], 3).double()
+        if freeze_middle:
+            assert model[2].requires_grad_(False) is model[2]
+        loss_fn = mt.CrossEntropyLoss()
+        loss_fn(model(x), y)
+        model.backward(loss_fn.backward())
+        return model
+
+    trained, frozen = gradients(False), gradients(True)
+    assert frozen[2].weight.grad is None and frozen[2].bias.grad is None
+    assert [p.requires_grad for p in frozen.parameters()] == [True, True, False, False, True, True]
+    # the layers before the frozen one still get their full gradient through it
+    np.testing.assert_allclose(frozen[0].weight.grad, trained[0].weight.grad, rtol=1e-12)
+    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad"):
+        model = gradients(True)
+        model[2].weight.grad = np.ones_like(model[2].weight.data)  # even a gradient set by hand is ignored
+        before = model.state_dict()
+        getattr(mt.optim, name)(model.parameters(), lr=0.1).step()
+        after = model.state_dict()
+        assert np.array_equal(after["2.weight"], before["2.weight"]) and np.array_equal(after["2.bias"], before["2.bias"])
+        assert not np.array_equal(after["0.weight"], before["0.weight"]), name
+    assert frozen.requires_grad_() is frozen and all(p.requires_grad for p in frozen.parameters())
