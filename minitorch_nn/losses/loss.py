@@ -1,6 +1,8 @@
 """The ``Loss`` base class: reduction handling and the input checks every loss shares."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..module import Module
@@ -72,17 +74,23 @@ class Loss(Module):
         return weight
 
     def _reduce(self, per_sample: np.ndarray, denominator: float):
-        """Apply the reduction to per-sample losses; ``denominator`` is what 'mean' divides by."""
+        """Apply the reduction to per-sample losses; ``denominator`` is what 'mean' divides by.
+
+        A mean over nothing (an empty batch, every target ignored) is NaN, as PyTorch's."""
         if self.reduction == "none":
             return per_sample
         total = float(np.sum(per_sample, dtype=np.float64))
-        return total / denominator if self.reduction == "mean" else total
+        if self.reduction == "sum":
+            return total
+        return total / denominator if denominator else math.nan
 
     def _scale_grad(self, grad: np.ndarray, grad_output, denominator: float) -> np.ndarray:
         """Turn per-sample gradients (N, ...) into gradients of the reduced loss."""
         if self.reduction == "none":
             grad_output = np.asarray(grad_output, dtype=grad.dtype)
             return grad * grad_output.reshape((-1,) + (1,) * (grad.ndim - 1))
+        if self.reduction == "mean" and not denominator:
+            return grad  # nothing counted: every coefficient, hence the gradient, is 0 (PyTorch: zeros)
         scale = float(grad_output) / (denominator if self.reduction == "mean" else 1.0)
         if scale != 1.0:
             grad *= grad.dtype.type(scale)

@@ -38,5 +38,5 @@ class MSELoss(Loss):
         grad = 2 * self._difference
         if self.reduction == "none":
             return grad * np.asarray(grad_output, dtype=grad.dtype)
-        scale = float(grad_output) / (grad.size if self.reduction == "mean" else 1.0)
+        scale = float(grad_output) / (max(grad.size, 1) if self.reduction == "mean" else 1.0)  # an empty batch: 0
         return grad * grad.dtype.type(scale)
