@@ -16,6 +16,8 @@ Cases, each stored under ``<case>/<name>``:
 - ``cross_entropy_ignore_<variant>`` and ``nll_ignore_<variant>``: a non-default ``ignore_index``
   (``ignore_index`` stores it); ``input``, ``target``, ``upstream``, ``output``, ``grad_input``
   and ``weight`` where the variant has one.
+- ``cross_entropy_probabilities_<variant>`` (class-probability targets) and
+  ``cross_entropy_full_smoothing`` (``label_smoothing=1``): the same arrays and ``label_smoothing``.
 """
 from __future__ import annotations
 
@@ -114,7 +116,25 @@ def _cases(rng: np.random.Generator) -> dict[str, np.ndarray]:
               scores, labels, store, weight)
     loss_case(rng, "nll_ignore_weight", nn.NLLLoss(weight=torch.tensor(weight), ignore_index=2),
               log_probs, labels, store, weight)
+
+    # probability targets (no smoothing; with class weights and smoothing) and full smoothing
+    probabilities = rng.dirichlet(np.ones(5), 8)
+    for reduction in ("mean", "none"):
+        target_case(rng, f"cross_entropy_probabilities_{reduction}", nn.CrossEntropyLoss(reduction=reduction),
+                    scores, probabilities, store)
+    target_case(rng, "cross_entropy_probabilities_weight_smoothing",
+                nn.CrossEntropyLoss(weight=torch.tensor(weight), label_smoothing=0.1), scores, probabilities, store,
+                weight)
+    target_case(rng, "cross_entropy_full_smoothing", nn.CrossEntropyLoss(label_smoothing=1.0), scores, labels, store)
     return store
+
+
+def target_case(rng, name, criterion, scores, target, store, weight=None):
+    """A cross-entropy case without ``ignore_index``: stored as ``loss_case`` stores, plus
+    ``label_smoothing``."""
+    loss_case(rng, name, criterion, scores, target, store, weight)
+    del store[f"{name}/ignore_index"]
+    store[f"{name}/label_smoothing"] = np.array(criterion.label_smoothing)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The options that change a layer's or a loss's behaviour, against PyTorch: BatchNorm's
 ``momentum=None`` (cumulative moving average) and ``track_running_stats=False`` (batch statistics in
-eval mode too), and a non-default ``ignore_index`` of ``CrossEntropyLoss`` and ``NLLLoss``.
+eval mode too), a non-default ``ignore_index`` of ``CrossEntropyLoss`` and ``NLLLoss``, and
+``CrossEntropyLoss`` with class-probability targets and with ``label_smoothing=1``.
 
 The values come from scripts/make_option_fixtures.py (tests/fixtures/options_reference.npz); the
 ``live`` tests re-derive them with PyTorch when it is installed.
@@ -21,6 +22,8 @@ BATCHNORM = {"batchnorm1d": mt.BatchNorm1d, "batchnorm2d": mt.BatchNorm2d}
 LOSS_CASES = ["cross_entropy_ignore_mean", "cross_entropy_ignore_sum", "cross_entropy_ignore_none",
               "cross_entropy_ignore_smoothing", "cross_entropy_ignore_weight",
               "nll_ignore_mean", "nll_ignore_sum", "nll_ignore_none", "nll_ignore_weight"]
+TARGET_CASES = ["cross_entropy_probabilities_mean", "cross_entropy_probabilities_none",
+                "cross_entropy_probabilities_weight_smoothing", "cross_entropy_full_smoothing"]
 
 
 def cases_from(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
@@ -76,9 +79,11 @@ def check_no_running_stats(kind: str, case: dict) -> None:
 
 
 def make_loss(name: str, case: dict):
-    ignore_index = int(case["ignore_index"])
     reduction = name.rsplit("_", 1)[1] if name.endswith(("_mean", "_sum", "_none")) else "mean"
     weight = case.get("weight")
+    if "ignore_index" not in case:
+        return mt.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=float(case["label_smoothing"]))
+    ignore_index = int(case["ignore_index"])
     if name.startswith("nll"):
         return mt.NLLLoss(weight=weight, ignore_index=ignore_index, reduction=reduction)
     smoothing = 0.2 if name.endswith("smoothing") else 0.0
@@ -86,13 +91,22 @@ def make_loss(name: str, case: dict):
                                label_smoothing=smoothing)
 
 
-def check_loss(name: str, case: dict) -> None:
+def check_loss(name: str, case: dict, dtype=np.float64) -> None:
     criterion = make_loss(name, case)
-    assert criterion.ignore_index == 2 and np.count_nonzero(case["target"] == 2) == 3
-    loss = criterion(case["input"], case["target"])
-    np.testing.assert_allclose(loss, case["output"], rtol=1e-10, atol=1e-12)
-    upstream = case["upstream"] if criterion.reduction == "none" else float(case["upstream"])
-    np.testing.assert_allclose(criterion.backward(upstream), case["grad_input"], rtol=1e-10, atol=1e-14)
+    if "ignore_index" in case:
+        assert criterion.ignore_index == 2 and np.count_nonzero(case["target"] == 2) == 3
+    rtol, atol = (1e-10, 1e-12) if dtype == np.float64 else (1e-5, 1e-6)
+    target = case["target"].astype(dtype) if case["target"].dtype.kind == "f" else case["target"]
+    loss = criterion(case["input"].astype(dtype), target)
+    np.testing.assert_allclose(loss, case["output"], rtol=rtol, atol=atol)
+    if criterion.reduction == "none":
+        assert loss.dtype == dtype  # per-sample losses keep the scores' dtype, as PyTorch
+    else:
+        assert isinstance(loss, float)
+    upstream = case["upstream"].astype(dtype) if criterion.reduction == "none" else float(case["upstream"])
+    grad = criterion.backward(upstream)
+    assert grad.dtype == dtype
+    np.testing.assert_allclose(grad, case["grad_input"], rtol=rtol, atol=atol * 1e-2)
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -107,12 +121,20 @@ def test_batchnorm_without_running_stats_uses_batch_statistics_in_both_modes(kin
     check_no_running_stats(kind, SOURCES[source]()[f"{kind}_no_running_stats"])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("name", LOSS_CASES)
-def test_a_non_default_ignore_index_is_honoured(name, source):
-    check_loss(name, SOURCES[source]()[name])
+def test_a_non_default_ignore_index_is_honoured(name, source, dtype):
+    check_loss(name, SOURCES[source]()[name], dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("name", TARGET_CASES)
+def test_probability_targets_and_full_smoothing(name, source, dtype):
+    check_loss(name, SOURCES[source]()[name], dtype)
 
 
 def test_fixture_holds_every_case():
     expected = {f"{kind}_{option}" for kind in BATCHNORM for option in ("momentum_none", "no_running_stats")}
-    assert set(STORED) == expected | set(LOSS_CASES)
+    assert set(STORED) == expected | set(LOSS_CASES) | set(TARGET_CASES)
