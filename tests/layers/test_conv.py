@@ -217,3 +217,72 @@ def test_peak_memory_is_a_small_multiple_of_the_im2col_buffer():
     finally:
         tracemalloc.stop()
     assert peak < 3.5 * columns_bytes, f"peak {peak / 1e6:.1f} MB vs im2col {columns_bytes / 1e6:.1f} MB"
+
+
+# ---------------------------------------------------------------------------------- details
+
+
+def test_arguments_are_named_in_their_errors():
+    for kwargs, message in ((dict(in_channels=0), "in_channels must be a positive integer, got 0"),
+                            (dict(out_channels=0), "out_channels must be a positive integer, got 0"),
+                            (dict(kernel_size=0), "kernel_size must be a positive int or a pair of them, got 0"),
+                            (dict(stride=0), "stride must be a positive int or a pair of them, got 0"),
+                            (dict(padding=-1), "padding must be a non-negative int or a pair of them, got -1")):
+        arguments = {"in_channels": 2, "out_channels": 2, "kernel_size": 3, **kwargs}
+        with pytest.raises(ValueError, match=rf"^Conv2d: {message}$"):
+            mt.Conv2d(**arguments)
+
+
+@pytest.mark.parametrize("kernel", [(2, 3), (3, 2), (4, 4)])
+def test_same_padding_needs_odd_sizes_on_both_axes(kernel):
+    with pytest.raises(ValueError, match=r"^Conv2d: padding='same' needs stride 1 and odd kernel sizes"):
+        mt.Conv2d(1, 1, kernel, padding="same")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parameters_and_outputs_have_the_layer_dtype(dtype):
+    layer = mt.Conv2d(2, 3, 3, dtype=dtype)
+    assert layer.weight.dtype == layer.bias.dtype == dtype
+    other = np.float64 if dtype == np.float32 else np.float32
+    out = layer(np.zeros((1, 2, 4, 4), other))  # the input is cast to the layer's dtype
+    assert out.dtype == dtype and layer.backward(np.ones_like(out)).dtype == dtype
+
+
+def test_backward_without_input_grad_skips_the_input_gradient(monkeypatch):
+    import minitorch_nn.layers.conv as conv_module
+
+    asked = []
+    real = conv_module.conv2d_backward
+
+    def spy(grad_output, cache, need_input_grad=True):
+        asked.append(need_input_grad)
+        return real(grad_output, cache, need_input_grad)
+
+    monkeypatch.setattr(conv_module, "conv2d_backward", spy)
+    layer = mt.Conv2d(2, 3, 3)
+    out = layer(np.ones((1, 2, 5, 5), np.float32))
+    assert layer.backward_without_input_grad(np.ones_like(out)) is None
+    assert layer.backward(np.ones_like(out)).shape == (1, 2, 5, 5)
+    assert asked == [False, True]
+
+
+def test_a_wrong_gradient_shape_names_the_layer():
+    layer = mt.Conv2d(2, 3, 3)
+    layer(np.zeros((1, 2, 4, 4), np.float32))
+    with pytest.raises(ValueError, match=r"^Conv2d\(in_channels=2, out_channels=3, kernel_size=\(3, 3\), stride=\(1, 1\), "
+                                         r"padding=\(0, 0\)\)\.backward: grad_output has shape \(1, 3, 3, 3\), expected "
+                                         r"the output's shape \(1, 3, 2, 2\)$"):
+        layer.backward(np.zeros((1, 3, 3, 3), np.float32))
+
+
+@pytest.mark.parametrize("make, shape", [(lambda: mt.Conv2d(2, 3, 3), (1, 2, 4, 4)),
+                                         (lambda: mt.MaxPool2d(2), (1, 2, 4, 4)),
+                                         (lambda: mt.AvgPool2d(2), (1, 2, 4, 4)),
+                                         (lambda: mt.BatchNorm2d(2), (3, 2, 2, 2))],
+                         ids=["Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d"])
+def test_a_dtype_change_drops_what_the_last_forward_kept(make, shape):
+    layer = make()
+    out = layer(np.ones(shape, np.float32) + np.arange(np.prod(shape)).reshape(shape))
+    layer.double()
+    with pytest.raises(RuntimeError, match="backward\\(\\) called before forward\\(\\)"):
+        layer.backward(np.ones_like(out, dtype=np.float64))

@@ -95,3 +95,24 @@ def test_dropout2d_zeroes_whole_channels_and_is_identity_in_eval():
     np.testing.assert_array_equal(layer.backward(np.ones_like(y)), y)
     layer.eval()
     np.testing.assert_array_equal(layer(x), x)
+
+
+@pytest.mark.parametrize("make", [lambda: mt.BatchNorm1d(3), lambda: mt.BatchNorm2d(3)], ids=["1d", "2d"])
+def test_reset_running_stats_returns_to_pytorch_s_initial_values(make):
+    layer = make()
+    shape = (4, 3) if isinstance(layer, mt.BatchNorm1d) else (4, 3, 2, 2)
+    for _ in range(2):
+        layer(np.random.default_rng(0).standard_normal(shape) * 3 + 2)
+    assert int(layer.num_batches_tracked) == 2 and not np.allclose(layer.running_var, 1)
+    weight = layer.weight.data.copy()
+    layer.reset_running_stats()
+    np.testing.assert_array_equal(layer.running_mean, np.zeros(3))
+    np.testing.assert_array_equal(layer.running_var, np.ones(3))
+    assert layer.num_batches_tracked.dtype == np.int64 and int(layer.num_batches_tracked) == 0
+    np.testing.assert_array_equal(layer.weight.data, weight)  # the affine parameters stay
+    mt.BatchNorm1d(3, track_running_stats=False).reset_running_stats()  # nothing to reset, no error
+
+
+def test_dropout2d_wants_images():
+    with pytest.raises(ValueError, match=r"^Dropout2d: expected a 4-D \(N, C, H, W\) input, got shape \(2, 3\)$"):
+        mt.Dropout2d(0.5)(np.zeros((2, 3)))

@@ -134,3 +134,55 @@ def test_bad_arguments_and_backward_errors():
     layer(np.zeros((1, 2, 4, 4), np.float32))
     with pytest.raises(ValueError, match=r"MaxPool2d.backward: grad_output has shape \(1, 2, 3, 3\)"):
         layer.backward(np.zeros((1, 2, 3, 3), np.float32))
+
+
+def test_arguments_are_named_in_their_errors():
+    for make, message in ((lambda: mt.MaxPool2d(2, stride=0), "MaxPool2d: stride must be a positive int or a pair"),
+                          (lambda: mt.AvgPool2d(2, padding=-1), "AvgPool2d: padding must be a non-negative int"),
+                          (lambda: mt.MaxPool2d((2, 0)), "MaxPool2d: kernel_size must be a positive int")):
+        with pytest.raises(ValueError, match=rf"^{message}"):
+            make()
+
+
+def test_avg_pool_repr_shows_count_include_pad_only_when_off():
+    assert repr(mt.AvgPool2d(2)) == "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(mt.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)) == \
+        "AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), count_include_pad=False)"
+
+
+@pytest.mark.parametrize("output_size, expected", [((None, 2), (6, 2)), ((2, None), (2, 5)), ((2, 1), (2, 1)),
+                                                   ((1, 2), (1, 2)), ((1, 1), (1, 1)), (None, (6, 5))])
+def test_adaptive_pool_sizes_with_none_and_ones(output_size, expected):
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 5))
+    layer = mt.AdaptiveAvgPool2d(output_size if output_size is not None else (None, None))
+    y = layer(x)
+    assert y.shape == (2, 3, *expected)
+    # every output is the mean of its window: the columns (rows) of a size-1 axis average everything
+    if expected[1] == 1:
+        np.testing.assert_allclose(y.sum(axis=2)[..., 0] / expected[0], x.mean(axis=(2, 3)), rtol=1e-12)
+    if expected == (6, 5):
+        np.testing.assert_allclose(y, x, rtol=1e-15)
+    grad = layer.backward(np.ones_like(y))
+    np.testing.assert_allclose(grad.sum(axis=(2, 3)), np.full((2, 3), expected[0] * expected[1]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("make, good, bad, name", [
+    (lambda: mt.AdaptiveAvgPool2d(1), (2, 3, 1, 1), (2, 3, 2, 1), "AdaptiveAvgPool2d"),
+    (lambda: mt.AdaptiveAvgPool2d(2), (2, 3, 2, 2), (2, 3, 1, 1), "AdaptiveAvgPool2d"),
+    (lambda: mt.GlobalAvgPool2d(), (2, 3), (2, 4), "GlobalAvgPool2d"),
+])
+def test_global_and_adaptive_pools_name_a_wrong_gradient_shape(make, good, bad, name):
+    layer = make()
+    layer(np.zeros((2, 3, 4, 4), np.float32))
+    with pytest.raises(ValueError, match=rf"^{name}\.backward: grad_output has shape \({bad[0]}, {bad[1]}"):
+        layer.backward(np.zeros(bad, np.float32))
+    assert layer.backward(np.zeros(good, np.float32)).shape == (2, 3, 4, 4)
+
+
+def test_global_pool_message_and_dtype():
+    with pytest.raises(ValueError, match=r"^GlobalAvgPool2d\(\): expected a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)"):
+        mt.GlobalAvgPool2d()(np.zeros((2, 3, 4), np.float32))
+    layer = mt.GlobalAvgPool2d()
+    layer(np.ones((2, 3, 4, 4), np.float32))
+    grad = layer.backward(np.ones((2, 3), np.float32))
+    assert grad.dtype == np.float32 and np.all(grad == np.float32(1 / 16))
