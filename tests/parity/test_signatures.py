@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import pytest
 
 import minitorch_nn as mt
@@ -46,11 +47,11 @@ DIFFERENCES = {
     # PyTorch's dim=None picks an axis implicitly (deprecated there); minitorch_nn documents dim=-1.
     ("Softmax", "dim"): -1,
     ("LogSoftmax", "dim"): -1,
-    # parameters are float32 by default (PyTorch: the global default dtype, float32)
-    ("Linear", "dtype"): mt.Linear.__init__.__defaults__[-1],
-    ("BatchNorm1d", "dtype"): mt.BatchNorm1d.__init__.__defaults__[-1],
-    ("BatchNorm2d", "dtype"): mt.BatchNorm2d.__init__.__defaults__[-1],
-    ("Conv2d", "dtype"): mt.Conv2d.__init__.__defaults__[-1],
+    # parameters are float32 by default (PyTorch: None, meaning its default dtype, float32)
+    ("Linear", "dtype"): np.float32,
+    ("BatchNorm1d", "dtype"): np.float32,
+    ("BatchNorm2d", "dtype"): np.float32,
+    ("Conv2d", "dtype"): np.float32,
 }
 OWN_EXTRAS = {"GlobalAvgPool2d"}  # no PyTorch counterpart
 
