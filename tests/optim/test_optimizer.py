@@ -341,3 +341,50 @@ def test_load_state_dict_errors(optim_reference):
     bad_index["state"][17] = bad_index["state"][0]
     with pytest.raises(ValueError, match="parameter 17"):
         optim.Adam(optim_reference.make_params()).load_state_dict(bad_index)
+
+
+def test_repr_lists_each_group_s_hyper_parameters_sorted():
+    model = mt.Linear(2, 1)
+    opt = optim.SGD([{"params": [model.weight], "lr": 0.5}, {"params": [model.bias]}], lr=0.1, momentum=0.9)
+    assert repr(opt) == ("SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.5\n    maximize: False\n"
+                         "    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\nParameter Group 1\n"
+                         "    dampening: 0\n    lr: 0.1\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n"
+                         "    weight_decay: 0\n)")
+    named = optim.Adam(model.named_parameters())
+    assert "param_names" in named.param_groups[0] and "param_names" not in repr(named) and "params" not in repr(named)
+
+
+def test_the_base_class_names_the_subclass_that_lacks_update():
+    class Unfinished(Optimizer):
+        pass
+
+    (p,) = _params((2,))
+    p.grad = np.ones(2)
+    with pytest.raises(NotImplementedError, match=r"^Unfinished must implement _update\(param, grad, state, group\)$"):
+        Unfinished([p], {"lr": 0.1}).step()
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)), ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3)),
+    ("Adam", dict(weight_decay=0.1, amsgrad=True)), ("AdamW", dict()), ("RMSprop", dict(momentum=0.9, centered=True)),
+    ("RMSprop", dict(weight_decay=0.1)), ("Adagrad", dict(weight_decay=0.1, lr_decay=0.1)),
+])
+def test_after_the_first_step_a_step_allocates_no_new_arrays(name, kwargs):
+    """As the README promises: temporaries live in the optimiser's workspace, reused every step
+    (small arrays, the plain-numpy path; BLAS needs no temporaries at all)."""
+    import tracemalloc
+
+    params = [mt.Parameter(np.full((50, 40), 0.5)), mt.Parameter(np.full(40, -0.5))]  # 16 kB + 320 B
+    opt = getattr(optim, name)(params, **kwargs)
+    for p in params:
+        p.grad = np.full(p.shape, 0.25)
+    opt.step()  # the first step creates the state and the workspace
+    tracemalloc.start()
+    try:
+        for _ in range(3):
+            opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000, f"{name} {kwargs}: {peak} bytes allocated during later steps"

@@ -64,3 +64,14 @@ def test_state_names(kwargs, keys):
     opt = optim.RMSprop([p], **kwargs)
     opt.step()
     assert set(opt.state[p]) == keys
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.9, "centered": True}])
+def test_step_counts_the_updates_as_pytorch(kwargs):
+    p = mt.Parameter(np.ones(2))
+    opt = optim.RMSprop([p], **kwargs)
+    for step in range(1, 4):
+        p.grad = np.full(2, float(step))
+        opt.step()
+        assert opt.state[p]["step"] == step
+    assert opt.state_dict()["state"][0]["step"] == 3

@@ -135,3 +135,18 @@ def test_first_momentum_step_from_zero_velocity_is_sgd():
 def test_bad_config_type():
     with pytest.raises(TypeError, match="config must be a dict"):
         F.sgd(W, DW, [("learning_rate", 1e-3)])
+
+
+@pytest.mark.parametrize("rule", [F.sgd, F.sgd_momentum, F.sgd_nesterov_momentum, F.rmsprop, F.adam])
+def test_new_weights_and_state_are_float_arrays_like_w(rule):
+    next_w, config = rule(W.copy(), DW, None)
+    arrays = [next_w] + [config[key] for key in ("velocity", "a", "v") if key in config]
+    for array in arrays:
+        assert isinstance(array, np.ndarray) and array.dtype == W.dtype and array.shape == W.shape
+    next_w, config = rule(next_w, DW, config)  # the second step starts from that state
+    assert next_w.dtype == W.dtype
+
+
+def test_bad_config_type_names_what_was_given():
+    with pytest.raises(TypeError, match=r"^config must be a dict or None, got list$"):
+        F.adam(W, DW, [("learning_rate", 1e-3)])
