@@ -350,3 +350,47 @@ def test_a_checkpoint_records_the_number_of_ranks_and_one_process_resumes_rank_0
     trainer.load_state_dict({**state, "world_size": 2, "rng": rank0,
                              "rank_rng": [rank0, np.random.default_rng(2).bit_generator.state]})
     assert mt.get_rng_state() == rank0
+
+
+def test_the_divergence_message_names_the_epoch_the_lr_and_the_checkpoint(tmp_path):
+    x, y = digits_arrays(100)
+
+    def diverge(checkpoint_dir, epochs_before):
+        mt.manual_seed(0)
+        model = mt.MLP(64, [32], 10)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        trainer = Trainer(model, mt.CrossEntropyLoss(), opt, checkpoint_dir=checkpoint_dir, log=None)
+        if epochs_before:
+            trainer.fit(DataLoader((x, y), batch_size=10), epochs=epochs_before)
+        opt.param_groups[0]["lr"] = 1e12
+        with pytest.raises(TrainingDiverged) as error:
+            trainer.fit(DataLoader((x, y), batch_size=10), epochs=epochs_before + 2)
+        return str(error.value)
+
+    message = diverge(tmp_path / "fresh", 0)
+    assert message.startswith("training diverged in epoch 1, iteration ")
+    assert message.endswith(f"Lower the learning rate (it is 1e+12) or clip the gradients (train.clip_grad_norm, "
+                            f"e.g. 5.0). The last good checkpoint is {tmp_path / 'fresh' / 'last.npz'} "
+                            f"(epoch 0, the initial weights).")
+    message = diverge(tmp_path / "later", 1)
+    assert message.startswith("training diverged in epoch 2, iteration ")
+    assert message.endswith(f"The last good checkpoint is {tmp_path / 'later' / 'last.npz'} (epoch 1).")
+    message = diverge(None, 0)
+    assert message.endswith("clip the gradients (train.clip_grad_norm, e.g. 5.0).")
+
+
+def test_progress_bars_only_on_a_terminal():
+    import io
+
+    from minitorch_nn.training import trainer as trainer_module
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    closed = io.StringIO()
+    closed.close()
+    assert trainer_module._is_terminal(Terminal()) is True
+    assert trainer_module._is_terminal(io.StringIO()) is False
+    assert trainer_module._is_terminal(closed) is False  # isatty() raises ValueError on a closed file
+    assert trainer_module._is_terminal(object()) is False  # no isatty at all
