@@ -3,6 +3,7 @@ divergence) and checkpoints (2 epochs + resume + 2 epochs is bit-identical to 4 
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -394,3 +395,159 @@ def test_progress_bars_only_on_a_terminal():
     assert trainer_module._is_terminal(io.StringIO()) is False
     assert trainer_module._is_terminal(closed) is False  # isatty() raises ValueError on a closed file
     assert trainer_module._is_terminal(object()) is False  # no isatty at all
+
+
+# ------------------------------------------------------------------ the per-epoch bookkeeping
+class Recorder:
+    """A validation loader whose accuracy per pass is scripted: pass k labels the first
+    ``correct[k]`` of ten samples with the model's own predictions, the rest with wrong ones."""
+
+    def __init__(self, model, accuracies):
+        self.model, self.accuracies, self.passes = model, list(accuracies), 0
+        self.x = np.random.default_rng(0).standard_normal((10, 4)).astype(np.float32)
+
+    def __iter__(self):
+        predictions = self.model(self.x).argmax(axis=1)
+        right = int(round(self.accuracies[self.passes] * 10))
+        self.passes += 1
+        labels = np.where(np.arange(10) < right, predictions, (predictions + 1) % 3)
+        yield self.x, labels.astype(np.int64)
+
+
+def tiny_trainer(checkpoint_dir=None, scheduler=None, **kwargs):
+    mt.manual_seed(0)
+    model = mt.MLP(4, [5], 3)
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    x = np.random.default_rng(1).standard_normal((12, 4)).astype(np.float32)
+    loader = DataLoader((x, np.arange(12) % 3), batch_size=4)
+    sched = scheduler(opt) if scheduler else None
+    return Trainer(model, mt.CrossEntropyLoss(), opt, sched, checkpoint_dir=checkpoint_dir, **kwargs), loader
+
+
+def test_the_best_epoch_is_the_first_strictly_better_one_and_best_npz_follows_it(tmp_path):
+    lines, records = [], []
+    trainer, loader = tiny_trainer(tmp_path, log=lines.append,
+                                   on_epoch_end=lambda t, record: records.append((t.epoch, dict(record))))
+    validation = Recorder(trainer.model, [0.3, 0.6, 0.6, 0.5, 0.6])
+    trainer.fit(loader, validation, epochs=5)
+    assert trainer.best_epoch == 2 and trainer.best_val_accuracy == 0.6  # ties keep the earlier epoch
+    assert [r["val_accuracy"] for _, r in records] == [0.3, 0.6, 0.6, 0.5, 0.6]
+    assert [epoch for epoch, _ in records] == [1, 2, 3, 4, 5]  # the callback sees the finished epoch
+    assert [" *  lr" in line for line in lines] == [True, True, False, False, False]
+    assert load_checkpoint(tmp_path / "best.npz")["epoch"] == 2 and load_checkpoint(tmp_path / "last.npz")["epoch"] == 5
+
+
+def test_the_summary_line_format():
+    lines = []
+    trainer, loader = tiny_trainer(log=lines.append)
+    trainer.fit(loader, Recorder(trainer.model, [0.4, 0.2]), epochs=2)
+    history = trainer.history
+    for epoch, line, improved in ((1, lines[0], True), (2, lines[1], False)):
+        record = history.epochs[epoch - 1]
+        expected = (f"epoch {epoch}/2  train loss {record['train_loss']:.4f} acc {record['train_accuracy']:7.2%}  "
+                    f"val loss {record['val_loss']:.4f} acc {record['val_accuracy']:7.2%}{' *' if improved else '  '}"
+                    f"  lr 5.00e-02  {record['seconds']:.1f}s")
+        assert line == expected
+    lines.clear()
+    trainer, loader = tiny_trainer(log=lines.append)
+    trainer.fit(loader, epochs=12)
+    assert lines[0].startswith("epoch  1/12  train loss ") and "val" not in lines[0]
+    assert re.fullmatch(r"epoch 12/12  train loss \d\.\d{4} acc +\d+\.\d\d%  lr 5\.00e-02  \d+\.\ds", lines[-1])
+
+
+def test_huge_losses_are_printed_in_scientific_notation():
+    from minitorch_nn.training import trainer as trainer_module
+
+    assert trainer_module._number(12345.678) == "1.235e+04" and trainer_module._number(9999.5) == "9999.5000"
+    assert trainer_module._number(-2e5) == "-2.000e+05" and trainer_module._number(0.25) == "0.2500"
+
+
+def test_without_validation_nothing_is_best_and_plateau_watches_the_training_loss(tmp_path):
+    trainer, loader = tiny_trainer(tmp_path, log=None, scheduler=lambda opt: optim.lr_scheduler.ReduceLROnPlateau(
+        opt, patience=0, factor=0.5, threshold=10.0))  # no decrease counts: every epoch is a plateau
+    history = trainer.fit(loader, epochs=3)
+    assert trainer.best_epoch is None and trainer.best_state is None and not (tmp_path / "best.npz").exists()
+    assert all(np.isnan(history.val_loss)) and all(np.isnan(history.val_accuracy))
+    assert history.lr == [0.05, 0.025, 0.0125]  # the lr of each epoch: the scheduler steps after it
+
+
+def test_the_scheduler_steps_once_per_epoch_after_it():
+    trainer, loader = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1, gamma=0.1))
+    history = trainer.fit(loader, epochs=3)
+    assert history.lr == pytest.approx([0.05, 0.005, 0.0005])
+    assert trainer.scheduler.last_epoch == 3 and trainer.optimizer.param_groups[0]["lr"] == pytest.approx(5e-5)
+
+
+def test_each_step_starts_from_zero_gradients():
+    trainer, loader = tiny_trainer(log=None)
+    for p in trainer.model.parameters():
+        p.grad = np.full(p.shape, 1e3, p.dtype)  # stale gradients from elsewhere must not leak in
+    trainer.fit(loader, epochs=1)
+    mt.manual_seed(0)
+    model = mt.MLP(4, [5], 3)
+    opt, loss_fn = optim.SGD(model.parameters(), lr=0.05), mt.CrossEntropyLoss()
+    model.train()
+    for x, y in loader:
+        model.zero_grad()
+        loss_fn(model(x), y)
+        model.backward(loss_fn.backward())
+        opt.step()
+    assert_same_state(trainer.model.state_dict(), model.state_dict())
+
+
+def test_the_loader_is_told_the_epoch_and_the_model_trains_in_train_mode():
+    seen = []
+
+    class Loader:
+        def __init__(self, loader):
+            self.loader = loader
+
+        def set_epoch(self, epoch):
+            seen.append(("set_epoch", epoch))
+
+        def __len__(self):
+            return len(self.loader)
+
+        def __iter__(self):
+            seen.append(("training", trainer.model.training))
+            return iter(self.loader)
+
+    trainer, loader = tiny_trainer(log=None)
+    trainer.model.eval()
+    trainer.fit(Loader(loader), epochs=2)
+    assert seen == [("set_epoch", 0), ("training", True), ("set_epoch", 1), ("training", True)]
+    assert trainer.epoch == 2 and len(trainer.history.iteration_loss) == 2 * 3
+
+
+def test_scores_that_are_not_finite_stop_training_with_their_own_message():
+    trainer, loader = tiny_trainer(log=None)
+    trainer.model[0].weight.data[0, 0] = np.inf
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 1, iteration 1: the scores contain NaN or "
+                                               r"inf\. Lower the learning rate"):
+        trainer.fit(loader, epochs=1)
+
+
+def test_a_fresh_trainer_s_state():
+    trainer, _ = tiny_trainer(log=None, clip_grad_norm=0.0)
+    assert trainer.epoch == 0 and len(trainer.history) == 0 and trainer.history.iteration_loss == []
+    assert trainer.best_epoch is None and trainer.best_val_accuracy is None
+    assert trainer.best_state is None and trainer.last_state is None
+    assert trainer.clip_grad_norm is None and trainer.config == {} and trainer.checkpoint_dir is None
+    assert trainer.restore_best is True and trainer.quiet is False
+
+
+def test_fit_refuses_a_non_integer_number_of_epochs():
+    trainer, loader = tiny_trainer(log=None)
+    for epochs in (0, -1, 2.0, "3"):
+        with pytest.raises(ValueError, match=rf"^Trainer\.fit: epochs must be a positive integer \(the total to "
+                                             rf"reach\), got {re.escape(repr(epochs))}$"):
+            trainer.fit(loader, epochs=epochs)
+    trainer.fit(loader, epochs=np.int64(1))
+    assert trainer.epoch == 1
+
+
+def test_an_empty_training_loader_is_named():
+    trainer, _ = tiny_trainer(log=None)
+    empty = DataLoader((np.zeros((0, 4), np.float32), np.zeros(0, np.int64)))
+    with pytest.raises(ValueError, match=r"^Trainer\.fit: the training loader DataLoader\(.*\) yielded no batches$"):
+        trainer.fit(empty, epochs=1)
