@@ -163,7 +163,9 @@ def test_backward_scales_by_the_upstream_gradient(loss, upstream):
     for reduction in ("mean", "sum"):
         criterion = loss(reduction=reduction)
         criterion(scores, targets_for(loss, scores))
-        unit = criterion.backward(1.0).copy()
+        unit = criterion.backward().copy()  # the default upstream gradient is 1
+        criterion(scores, targets_for(loss, scores))
+        np.testing.assert_array_equal(criterion.backward(1.0), unit)
         criterion(scores, targets_for(loss, scores))
         np.testing.assert_allclose(criterion.backward(upstream), upstream * unit, rtol=1e-15)
 
@@ -176,6 +178,49 @@ def test_per_sample_losses_keep_float32(loss):
                        else targets_for(loss, scores))
     assert values.dtype == np.float32
     assert criterion.backward(np.ones(values.shape, np.float32)).dtype == np.float32
+
+
+def test_mse_mean_of_one_element():
+    criterion = mt.MSELoss()
+    assert criterion(np.array([3.0]), np.array([1.0])) == 4.0
+    np.testing.assert_array_equal(criterion.backward(), [4.0])  # 2 (x - y) / 1
+
+
+def test_targets_that_are_neither_labels_nor_probabilities_are_refused():
+    scores = np.zeros((2, 3))
+    for criterion in (mt.CrossEntropyLoss(), mt.CrossEntropyLoss(label_smoothing=0.1)):
+        with pytest.raises(ValueError, match=r"^CrossEntropyLoss: expected 2 targets \(shape \(2,\)\) for scores of "
+                                             r"shape \(2, 3\), got targets of shape \(2, 3\)$"):
+            criterion(scores, np.zeros((2, 3), np.int64))  # integer (N, C): not probabilities
+        with pytest.raises(ValueError, match=r"^CrossEntropyLoss: class targets must be integers, got dtype float64"):
+            criterion(scores, np.array([0.0, 1.0]))  # float (N,): not labels
+
+
+@pytest.mark.parametrize("loss", [mt.CrossEntropyLoss, mt.NLLLoss, mt.MultiMarginLoss], ids=lambda c: c.__name__)
+def test_class_weights_are_used_in_the_scores_dtype(loss):
+    """Weights given in float64 act exactly as their float32 values on float32 scores."""
+    scores = np.random.default_rng(5).standard_normal((6, 3)).astype(np.float32)
+    labels = np.array([0, 1, 2, 2, 1, 0])
+    weight = np.array([0.1, 1 / 3, 0.7])
+    given, cast = loss(weight=weight), loss(weight=weight.astype(np.float32))
+    assert given(scores, labels) == cast(scores, labels)
+    np.testing.assert_array_equal(given.backward(), cast.backward())
+    per_sample = loss(weight=weight, reduction="none")(scores, labels)
+    assert per_sample.dtype == np.float32
+
+
+def test_the_weighted_mean_s_denominator_adds_in_float64():
+    """log-softmax of [0, -100] is exactly [0, -100] in float32, so the loss is 100 / (2**24 + 1) exactly
+    when the weights 2**24 and 1 are added in float64 (float32 would give 2**24)."""
+    scores = np.array([[0.0, -100.0], [0.0, -100.0]], np.float32)
+    criterion = mt.CrossEntropyLoss(weight=np.array([2.0**24, 1.0], np.float32))
+    assert criterion(scores, np.array([0, 1])) == 100 / (2**24 + 1)
+
+
+def test_a_single_weighted_class_with_ignored_samples():
+    criterion = mt.CrossEntropyLoss(weight=[2.0])
+    assert criterion(np.array([[0.5], [1.0]]), np.array([0, -100])) == 0.0
+    np.testing.assert_array_equal(criterion.backward(), [[0.0], [0.0]])
 
 
 # ------------------------------------------------------------------ a user's own loss: subclassing mt.Loss
