@@ -29,3 +29,8 @@ def test_backward_without_input_grad_gives_the_parameter_gradients_of_backward()
     for a, b in zip(*grads):
         np.testing.assert_array_equal(a, b)
     assert mt.Sequential().backward_without_input_grad(g) is None  # an empty container has nothing to do
+
+
+def test_only_modules_go_into_a_sequential():
+    with pytest.raises(TypeError, match=r"^Sequential: argument 1 is a ndarray, not a Module$"):
+        mt.Sequential(mt.ReLU(), np.zeros(3))

@@ -286,3 +286,11 @@ def test_a_dtype_change_drops_what_the_last_forward_kept(make, shape):
     layer.double()
     with pytest.raises(RuntimeError, match="backward\\(\\) called before forward\\(\\)"):
         layer.backward(np.ones_like(out, dtype=np.float64))
+
+
+def test_default_init_bounds_use_the_whole_receptive_field_of_a_non_square_kernel():
+    mt.manual_seed(0)
+    layer = mt.Conv2d(3, 4000, (1, 5))
+    bound = 1 / np.sqrt(3 * 1 * 5)  # fan_in = C * kH * kW
+    for values in (layer.weight.data, layer.bias.data):
+        assert values.min() < -0.98 * bound and values.max() > 0.98 * bound and np.abs(values).max() <= bound

@@ -40,3 +40,40 @@ def test_forward_and_backward_share_the_mask():
     grad = layer.backward(np.ones_like(x))
     np.testing.assert_array_equal(out == 0, grad == 0)
     np.testing.assert_allclose(out[out != 0], x[out != 0] / 0.7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [mt.Dropout, mt.Dropout2d], ids=["Dropout", "Dropout2d"])
+def test_p_one_drops_everything_and_p_zero_nothing_as_pytorch(make):
+    x = np.random.default_rng(1).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    everything = make(1.0)
+    out = everything(x)
+    assert out.dtype == np.float32 and out.shape == x.shape and not out.any()
+    grad = everything.backward(np.ones_like(x))
+    assert grad.dtype == np.float32 and grad.shape == x.shape and not grad.any()
+    mt.manual_seed(3)
+    state = mt.get_rng_state()
+    nothing = make(0.0)
+    np.testing.assert_array_equal(nothing(x), x)
+    np.testing.assert_array_equal(nothing.backward(np.full_like(x, 2.0)), np.full_like(x, 2.0))
+    assert mt.get_rng_state() == state  # p = 0 draws no random numbers
+
+
+def test_the_mask_has_the_input_s_float_dtype_or_float32():
+    mt.manual_seed(4)
+    x = np.random.default_rng(2).standard_normal((40, 40))
+    out = mt.Dropout(0.3)(x)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out[out != 0], x[out != 0] / 0.7, rtol=1e-15)  # 1 / (1 - p) in float64
+    assert mt.Dropout(0.5)(x.astype(np.float32)).dtype == np.float32
+    layer = mt.Dropout(0.5)
+    layer(np.ones((40, 40), np.int64))  # integer input: a float32 mask
+    grad = layer.backward(np.ones((40, 40), np.float32))
+    assert grad.dtype == np.float32 and set(np.unique(grad)) == {0.0, 2.0}
+
+
+@pytest.mark.parametrize("make", [mt.Dropout, mt.Dropout2d], ids=["Dropout", "Dropout2d"])
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_a_probability_outside_zero_one_is_refused_naming_the_layer(make, p):
+    with pytest.raises(ValueError, match=rf"^{make.__name__}: dropout probability has to be between 0 and 1, "
+                                         rf"but got {p}$"):
+        make(p)

@@ -33,3 +33,13 @@ def test_linear_keeps_its_dtype_and_reports_wrong_widths():
         mt.Linear(0, 2)
     with pytest.raises(ValueError, match=r"^Linear: out_features must be a positive integer, got -1$"):
         mt.Linear(2, -1)
+
+
+def test_linear_takes_unbatched_and_extra_dimension_inputs_as_pytorch():
+    layer = mt.Linear(3, 2)
+    assert layer(np.ones(3, np.float32)).shape == (2,)  # (H_in,) -> (H_out,)
+    assert layer(np.ones((4, 5, 3), np.float32)).shape == (4, 5, 2)
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=3\): input has 4 features \(shape \(2, 5, 4\)\)"):
+        layer(np.zeros((2, 5, 4)))
+    with pytest.raises(ValueError, match=r"^Linear\(in_features=3\): input has 0 features \(shape \(\)\)"):
+        layer(np.float32(1.0))

@@ -1,6 +1,8 @@
 """BatchNorm2d (train and eval) against PyTorch (fixtures and live) and gradient checks;
 Dropout2d gradient check with a fixed seed."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,42 @@ def test_reset_running_stats_returns_to_pytorch_s_initial_values(make):
 def test_dropout2d_wants_images():
     with pytest.raises(ValueError, match=r"^Dropout2d: expected a 4-D \(N, C, H, W\) input, got shape \(2, 3\)$"):
         mt.Dropout2d(0.5)(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("make, name", [(mt.BatchNorm1d, "BatchNorm1d"), (mt.BatchNorm2d, "BatchNorm2d")])
+def test_messages_name_the_layer(make, name):
+    with pytest.raises(ValueError, match=rf"^{name}: num_features must be a positive integer, got 0$"):
+        make(0)
+    shape = (1, 3) if make is mt.BatchNorm1d else (1, 3, 1, 1)
+    with pytest.raises(ValueError, match=rf"^{name}: expected more than 1 value per channel when training, got input "
+                                         rf"of shape {re.escape(str(shape))}; use a batch of at least 2 or call "
+                                         r"\.eval\(\)$"):
+        make(3)(np.zeros(shape, np.float32))
+
+
+def test_without_affine_there_are_no_parameters_as_pytorch():
+    layer = mt.BatchNorm1d(3, affine=False)
+    assert layer.weight is None and layer.bias is None and list(layer.parameters()) == []
+    assert [name for name, _ in layer.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+
+
+@pytest.mark.parametrize("options", [{}, {"affine": False}, {"affine": False, "track_running_stats": False}],
+                         ids=["default", "no-affine", "no-affine-no-stats"])
+def test_float32_layers_compute_float64_input_in_float32(options):
+    layer = mt.BatchNorm1d(3, **options)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    out = layer(x)
+    expected_dtype = np.float64 if options.get("track_running_stats") is False else np.float32
+    assert out.dtype == expected_dtype
+    assert layer.backward(np.ones_like(out)).dtype == expected_dtype
+    if layer.running_mean is not None:
+        assert layer.running_mean.dtype == layer.running_var.dtype == np.float32
+        assert layer.num_batches_tracked.dtype == np.int64
+
+
+def test_eps_is_the_one_given():
+    x = np.array([[0.0], [2.0]])
+    # batch mean 1, biased variance 1: y = (x - 1) / sqrt(1 + eps)
+    np.testing.assert_allclose(mt.BatchNorm1d(1, eps=3.0).double()(x), [[-0.5], [0.5]], rtol=1e-15)
+    layer = mt.BatchNorm1d(1, eps=3.0).double().eval()
+    np.testing.assert_allclose(layer(x), [[0.0], [1.0]], rtol=1e-15)  # (x - 0) / sqrt(1 + 3)
