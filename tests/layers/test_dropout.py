@@ -65,6 +65,7 @@ def test_the_mask_has_the_input_s_float_dtype_or_float32():
     assert out.dtype == np.float64
     np.testing.assert_allclose(out[out != 0], x[out != 0] / 0.7, rtol=1e-15)  # 1 / (1 - p) in float64
     assert mt.Dropout(0.5)(x.astype(np.float32)).dtype == np.float32
+    assert mt.Dropout(0.5)(x.astype(np.float16)).dtype == np.float16
     layer = mt.Dropout(0.5)
     layer(np.ones((40, 40), np.int64))  # integer input: a float32 mask
     grad = layer.backward(np.ones((40, 40), np.float32))
