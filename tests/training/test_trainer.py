@@ -380,23 +380,6 @@ def test_the_divergence_message_names_the_epoch_the_lr_and_the_checkpoint(tmp_pa
     assert message.endswith("clip the gradients (train.clip_grad_norm, e.g. 5.0).")
 
 
-def test_progress_bars_only_on_a_terminal():
-    import io
-
-    from minitorch_nn.training import trainer as trainer_module
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    closed = io.StringIO()
-    closed.close()
-    assert trainer_module._is_terminal(Terminal()) is True
-    assert trainer_module._is_terminal(io.StringIO()) is False
-    assert trainer_module._is_terminal(closed) is False  # isatty() raises ValueError on a closed file
-    assert trainer_module._is_terminal(object()) is False  # no isatty at all
-
-
 # ------------------------------------------------------------------ the per-epoch bookkeeping
 class Recorder:
     """A validation loader whose accuracy per pass is scripted: pass k labels the first
