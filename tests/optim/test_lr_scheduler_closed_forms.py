@@ -140,3 +140,39 @@ def test_state_dicts_are_copies_both_ways(make):
         if isinstance(value, list) and value and not isinstance(value[0], dict):
             value.append(99)
     assert json.dumps(other.state_dict(), sort_keys=True, default=repr) == before
+
+
+EVERY_SCHEDULER = {
+    "StepLR": lambda m, opt: m.StepLR(opt, step_size=2),
+    "MultiStepLR": lambda m, opt: m.MultiStepLR(opt, milestones=[1, 3]),
+    "ExponentialLR": lambda m, opt: m.ExponentialLR(opt, gamma=0.9),
+    "CosineAnnealingLR": lambda m, opt: m.CosineAnnealingLR(opt, T_max=3),
+    "LambdaLR": lambda m, opt: m.LambdaLR(opt, lr_lambda=lambda e: 0.5 ** e),
+    "LinearLR": lambda m, opt: m.LinearLR(opt, total_iters=3),
+    "CosineAnnealingWarmRestarts": lambda m, opt: m.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2),
+    "OneCycleLR": lambda m, opt: m.OneCycleLR(opt, max_lr=0.5, total_steps=10),
+    "SequentialLR": lambda m, opt: m.SequentialLR(opt, [m.ExponentialLR(opt, 0.9), m.StepLR(opt, 2)], milestones=[2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_SCHEDULER))
+def test_last_epoch_counts_the_steps_as_pytorch(name):
+    opt = optimizer((0.1,))
+    scheduler = EVERY_SCHEDULER[name](lr_scheduler, opt)
+    assert scheduler.last_epoch == 0
+    for steps in range(1, 6):
+        scheduler.step()
+        assert scheduler.last_epoch == steps
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_SCHEDULER))
+def test_last_epoch_matches_live_pytorch(name):
+    torch = pytest.importorskip("torch")
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = EVERY_SCHEDULER[name](torch.optim.lr_scheduler, opt)
+    counts = [scheduler.last_epoch]
+    for _ in range(5):
+        opt.step()
+        scheduler.step()
+        counts.append(scheduler.last_epoch)
+    assert counts == list(range(6))

@@ -128,3 +128,45 @@ def test_drives_a_trainer_like_the_solver():
     _, accuracy = mt.evaluate(model, DataLoader(Digits(train=False), batch_size=360, transform=to_vectors))
     assert accuracy > 0.9
     copy.deepcopy(optimizer.state_dict())
+
+
+def test_the_default_rule_is_sgd_and_the_repr_names_the_rule():
+    param = mt.Parameter(np.ones(2))
+    optimizer = optim.UpdateRule([param])
+    assert optimizer.rule is update_rules.sgd and optimizer.rule_name == "sgd"
+    assert optimizer.param_groups[0]["lr"] == 1e-2
+    assert repr(optimizer).startswith("UpdateRule (rule='sgd'\nParameter Group 0\n    lr: 0.01")
+    assert repr(optim.UpdateRule([param], rule="adam")).startswith("UpdateRule (rule='adam'\n")
+
+
+def test_group_hyper_parameters_reach_the_rule():
+    """A group's own momentum (not the rule's default 0.9) is what the rule gets."""
+    weights, grads = _weights_and_grads(steps=3)
+    params = [mt.Parameter(w.copy()) for w in weights]
+    optimizer = optim.UpdateRule(params, rule="sgd_momentum", config={"learning_rate": 0.1, "momentum": 0.5})
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = g
+        optimizer.step()
+    expected = _solver("sgd_momentum", weights, grads, {"learning_rate": 0.1, "momentum": 0.5})
+    for p, w in zip(params, expected):
+        np.testing.assert_array_equal(p.data, w)
+
+
+def test_rule_names_and_messages():
+    import functools
+
+    param = mt.Parameter(np.ones(2))
+    partial = functools.partial(update_rules.sgd_momentum)
+    assert optim.UpdateRule([param], rule=partial).rule_name == repr(partial)  # no __name__: its repr
+    with pytest.raises(ValueError, match=r"^UpdateRule: config holds hyper-parameters only; velocity, a is the rule's "
+                                         r"running state, which each parameter keeps for itself$"):
+        optim.UpdateRule([param], rule="sgd_momentum", config={"velocity": np.zeros(2), "a": np.zeros(2)})
+
+    def no_lr(w, dw, config):
+        return w - dw, dict(config or {})
+
+    with pytest.raises(ValueError, match=r"^UpdateRule: rule 'no_lr' sets no learning_rate; give one in config$"):
+        optim.UpdateRule([param], rule=no_lr)
+    with pytest.raises(ValueError, match=r"^UpdateRule: config learning_rate must be a positive number, got 0$"):
+        optim.UpdateRule([param], rule="sgd", config={"learning_rate": 0})
