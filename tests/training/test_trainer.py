@@ -534,3 +534,187 @@ def test_an_empty_training_loader_is_named():
     empty = DataLoader((np.zeros((0, 4), np.float32), np.zeros(0, np.int64)))
     with pytest.raises(ValueError, match=r"^Trainer\.fit: the training loader DataLoader\(.*\) yielded no batches$"):
         trainer.fit(empty, epochs=1)
+
+
+# ------------------------------------------------------------------ the progress bar, checkpoints, the loop's edges
+class FakeBar:
+    """Stands in for tqdm: records how the Trainer drives its progress bar."""
+
+    made: list = []
+
+    def __init__(self, **kwargs):
+        self.kwargs, self.updates, self.postfixes, self.closed = kwargs, [], [], False
+        self.total = kwargs.get("total")
+        FakeBar.made.append(self)
+
+    def update(self, n):
+        self.updates.append(n)
+
+    def set_postfix(self, **kwargs):
+        self.postfixes.append((len(self.updates), kwargs))
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("quiet, terminal, shown", [(False, True, True), (True, True, False), (False, False, False)])
+def test_the_progress_bar_per_epoch(monkeypatch, quiet, terminal, shown):
+    import sys
+
+    from minitorch_nn.training import trainer as trainer_module
+
+    FakeBar.made = []
+    monkeypatch.setattr(trainer_module, "tqdm", FakeBar)
+    monkeypatch.setattr(trainer_module, "shows_progress", lambda stream: terminal and stream is sys.stderr)
+    mt.manual_seed(0)
+    model = mt.MLP(4, [5], 3)
+    x = np.random.default_rng(1).standard_normal((24, 4)).astype(np.float32)
+    loader = DataLoader((x, np.arange(24) % 3), batch_size=2)  # 12 batches
+    trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05), quiet=quiet, log=None)
+    history = trainer.fit(loader, epochs=2)
+    assert len(FakeBar.made) == 2
+    for epoch, bar in enumerate(FakeBar.made, start=1):
+        assert bar.kwargs == dict(total=12, desc=f"epoch {epoch}/2", unit="it", leave=False, dynamic_ncols=True,
+                                  file=sys.stderr, disable=not shown)
+        assert bar.updates == [1] * 12 and bar.closed
+        assert [at for at, _ in bar.postfixes] == [10, 12]  # every 10 iterations and at the end
+        at_end = bar.postfixes[-1][1]
+        assert at_end == dict(loss=f"{history.train_loss[epoch - 1]:.4f}",
+                              acc=f"{history.train_accuracy[epoch - 1]:.2%}", refresh=False)
+
+
+def test_the_bar_closes_when_training_diverges(monkeypatch):
+    from minitorch_nn.training import trainer as trainer_module
+
+    FakeBar.made = []
+    monkeypatch.setattr(trainer_module, "tqdm", FakeBar)
+    trainer, loader = tiny_trainer(log=None)
+    trainer.model[0].weight.data[0, 0] = np.nan
+    with pytest.raises(TrainingDiverged):
+        trainer.fit(loader, epochs=1)
+    assert FakeBar.made[0].closed
+
+
+def test_overflow_on_the_way_to_nan_is_reported_once_by_the_divergence_error():
+    import warnings
+
+    x, y = digits_arrays(100)
+    mt.manual_seed(0)
+    model = mt.MLP(64, [32], 10)
+    trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1e12), log=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning about overflow on the way
+        with pytest.raises(TrainingDiverged):
+            trainer.fit(DataLoader((x, y), batch_size=10), epochs=2)
+
+
+def test_a_loss_that_is_not_finite_names_itself():
+    class Unbounded(mt.Loss):
+        def forward(self, input, target):
+            return float("inf")
+
+        def backward(self, grad_output=1.0):
+            raise AssertionError("never reached")
+
+    trainer, loader = tiny_trainer(log=None)
+    trainer.loss_fn = Unbounded()
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 1, iteration 1: the loss is inf\. "
+                                               r"Lower the learning rate \(it is 0\.05\)"):
+        trainer.fit(loader, epochs=1)
+
+
+def test_fit_defaults_to_ten_epochs_and_records_the_seconds_of_each():
+    import time
+
+    trainer, loader = tiny_trainer(log=None)
+    start = time.perf_counter()
+    history = trainer.fit(loader)
+    elapsed = time.perf_counter() - start
+    assert trainer.epoch == 10 and len(history) == 10
+    assert all(0 <= s <= elapsed for s in history.seconds) and sum(history.seconds) <= elapsed
+
+
+def test_plateau_follows_the_validation_loss_not_the_training_loss():
+    trainer, loader = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.ReduceLROnPlateau(
+        opt, patience=0, factor=0.5, threshold=0.0))
+    # validation: right on the first pass, wrong afterwards, so its loss jumps up after epoch 1
+    history = trainer.fit(loader, Recorder(trainer.model, [1.0, 0.0, 0.0, 0.0]), epochs=4)
+    assert history.val_loss[1] > history.val_loss[0] and history.train_loss[3] < history.train_loss[0]
+    assert history.lr == [0.05, 0.05, 0.025, 0.0125]
+
+
+def test_the_last_of_several_fits_still_continues_from_the_last_weights():
+    straight = make_trainer(None)
+    straight.fit(make_loaders()[0], BestAtFirstValidation(), epochs=5)
+    thrice = make_trainer(None)
+    validation = BestAtFirstValidation()
+    for epochs in (2, 3, 5):
+        thrice.fit(make_loaders()[0], validation, epochs=epochs)
+    assert thrice.history.iteration_loss == straight.history.iteration_loss
+    assert_same_state(straight.model.state_dict(), thrice.model.state_dict())
+
+
+def test_numbers_switch_to_scientific_notation_at_ten_thousand():
+    from minitorch_nn.training import trainer as trainer_module
+
+    assert trainer_module._number(9999.99994) == "9999.9999"
+    assert trainer_module._number(1e4) == "1.000e+04" and trainer_module._number(10000.5) == "1.000e+04"
+
+
+def test_what_a_checkpoint_holds_of_the_best_weights(tmp_path):
+    trainer, loader = tiny_trainer(tmp_path, log=None, inference={"kind": "test"})
+    trainer.restore_best = False
+    trainer.fit(loader, Recorder(trainer.model, [0.6, 0.3]), epochs=2)  # best epoch 1, last epoch 2
+    state = trainer.state_dict()
+    assert state["inference"] == {"kind": "test"} and state["best"]["epoch"] == 1
+    assert_same_state(state["best"]["model"], trainer.best_state)
+    assert_same_state(state["model"], trainer.model.state_dict())
+    trainer, loader = tiny_trainer(log=None)
+    trainer.fit(loader, Recorder(trainer.model, [0.3, 0.6]), epochs=2)  # the best is the last: stored once
+    state = trainer.state_dict()
+    assert state["best"] == {"epoch": 2, "val_accuracy": 0.6, "model": None} and "inference" not in state
+    trainer, loader = tiny_trainer(log=None)
+    trainer.fit(loader, Recorder(trainer.model, [0.6, 0.3]), epochs=2)  # restored best: "model" is the last epoch's
+    assert_same_state(trainer.state_dict()["model"], trainer.last_state)
+    assert not all(np.array_equal(a, b) for a, b in zip(trainer.state_dict()["model"].values(),
+                                                          trainer.model.state_dict().values()))
+
+
+def test_loading_restores_the_best_weights_as_saved():
+    def saved(accuracies):
+        trainer, loader = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
+        trainer.fit(loader, Recorder(trainer.model, accuracies), epochs=2)
+        return trainer, trainer.state_dict()
+
+    source, state = saved([0.6, 0.3])
+    target, _ = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
+    target.load_state_dict(state)
+    assert target.epoch == 2 and target.best_epoch == 1 and target.last_state is None
+    assert_same_state(target.best_state, source.best_state)
+    _, state = saved([0.3, 0.6])
+    target.load_state_dict(state)
+    assert target.best_epoch == 2
+    assert_same_state(target.best_state, target.model.state_dict())  # the best is the model itself
+    _, state = saved([0.6, 0.3])
+    state["best"]["epoch"], state["best"]["val_accuracy"] = None, None
+    target.load_state_dict(state)
+    assert target.best_state is None and target.best_epoch is None
+
+
+def test_loading_a_checkpoint_that_does_not_fit_says_why(tmp_path):
+    trainer, loader = tiny_trainer(tmp_path, log=None)
+    trainer.fit(loader, epochs=1)
+    checkpoint = load_checkpoint(tmp_path / "last.npz")
+    with_scheduler, _ = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
+    with pytest.raises(CheckpointError, match=rf"^{re.escape(str(tmp_path / 'last.npz'))} was saved without a "
+                                              r"scheduler, this trainer has one$"):
+        with_scheduler.load_state_dict(checkpoint)
+    state = with_scheduler.state_dict()
+    with pytest.raises(CheckpointError, match=r"^the checkpoint was saved with a scheduler, this trainer has none$"):
+        tiny_trainer(log=None)[0].load_state_dict(state)
+    trainer, loader = tiny_trainer(log=None)
+    trainer.fit(loader, Recorder(trainer.model, [0.6, 0.3]), epochs=2)
+    state = trainer.state_dict()
+    state["best"]["model"] = None
+    with pytest.raises(CheckpointError, match=r"^the checkpoint records best epoch 1 but not its weights$"):
+        tiny_trainer(log=None)[0].load_state_dict(state)
