@@ -15,12 +15,18 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 
 def documented_flags() -> set[str]:
-    """Flags shown with train.py: in ``python train.py ...`` lines and in the flags table."""
+    """Flags shown with train.py: after ``train.py`` in command lines, and in the flags table
+    (the table whose header starts ``| flag |``)."""
     flags = set()
     for path in DOCS:
+        in_table = False
         for line in path.read_text(encoding="utf-8").splitlines():
-            if "train.py" in line or line.startswith("| `--"):
-                flags.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line))
+            in_table = line.startswith("| flag |") or (in_table and line.startswith("|"))
+            if in_table:
+                flags.update(re.findall(r"^\| `(--[a-z][a-z-]*)", line))
+            elif "train.py" in line:
+                after = line.split("train.py", 1)[1]
+                flags.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", after))
     return flags
 
 

@@ -716,5 +716,6 @@ def test_loading_a_checkpoint_that_does_not_fit_says_why(tmp_path):
     trainer.fit(loader, Recorder(trainer.model, [0.6, 0.3]), epochs=2)
     state = trainer.state_dict()
     state["best"]["model"] = None
-    with pytest.raises(CheckpointError, match=r"^the checkpoint records best epoch 1 but not its weights$"):
+    with pytest.raises(CheckpointError, match=r"^the checkpoint is not a minitorch_nn training checkpoint: it records "
+                                              r"best epoch 1 but not its weights$"):
         tiny_trainer(log=None)[0].load_state_dict(state)
