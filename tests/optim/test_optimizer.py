@@ -388,3 +388,111 @@ def test_after_the_first_step_a_step_allocates_no_new_arrays(name, kwargs):
     finally:
         tracemalloc.stop()
     assert peak < 4_000, f"{name} {kwargs}: {peak} bytes allocated during later steps"
+
+
+# ------------------------------------------------------------------ every message in full, PyTorch's words where it has them
+def _two():
+    return mt.Parameter(np.zeros(2)), mt.Parameter(np.zeros(2))
+
+
+MESSAGES = [
+    (lambda a, b: optim.SGD([("a", a), b]), ValueError,
+     "all optimizer params should be with/without names. Some param names are missing"),
+    (lambda a, b: optim.SGD([{"params": {a}}]), TypeError,
+     "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will "
+     "change between runs. Please use a list instead."),
+    (lambda a, b: optim.SGD([]), ValueError,
+     "optimizer got an empty parameter list; check that the model has parameters (model.parameters() is not "
+     "exhausted)"),
+    (lambda a, b: optim.SGD([a, a]), ValueError, "optimizer contains a parameter group with duplicate parameters"),
+    (lambda a, b: optim.SGD([{"params": [a]}, {"params": [a]}]), ValueError,
+     "some parameters appear in more than one parameter group"),
+    (lambda a, b: optim.SGD([("a", a)]).add_param_group({"params": [b]}), ValueError,
+     "all optimizer param groups should be with/without names. cannot add param group without names to the "
+     "optimizer"),
+    (lambda a, b: optim.SGD([a]).add_param_group({"params": [("b", b)]}), ValueError,
+     "all optimizer param groups should be with/without names. cannot add param group with names to the optimizer"),
+    (lambda a, b: optim.SGD([a]).add_param_group([b]), TypeError, "param_group must be a dict, but got list"),
+    (lambda a, b: optim.SGD([a]).add_param_group({"lr": 1.0}), ValueError,
+     "param_group must have a 'params' entry (a list of Parameters)"),
+    (lambda a, b: optim.SGD([a]).load_state_dict([1]), ValueError,
+     "SGD.load_state_dict: expected a dict with 'state' and 'param_groups' (from optimizer.state_dict()), got list"),
+    (lambda a, b: optim.Adam([a]).load_state_dict({"a": 1}), ValueError,
+     "Adam.load_state_dict: expected a dict with 'state' and 'param_groups' (from optimizer.state_dict()), got dict "
+     "with keys ['a']"),
+]
+
+
+@pytest.mark.parametrize("make, error, message", MESSAGES, ids=range(len(MESSAGES)))
+def test_every_error_message_in_full(make, error, message):
+    with pytest.raises(error) as info:
+        make(*_two())
+    assert str(info.value) == message
+
+
+def test_state_and_step_messages_name_the_optimizer():
+    a = mt.Parameter(np.zeros(2))
+    a.grad = np.ones(2)
+    adam = optim.Adam([a])
+    adam.step()
+    saved = adam.state_dict()
+    saved["state"] = {5: saved["state"][0]}
+    with pytest.raises(ValueError) as info:
+        optim.Adam([mt.Parameter(np.zeros(2))]).load_state_dict(saved)
+    assert str(info.value) == ("Adam.load_state_dict: state refers to parameter 5, but the saved param_groups list "
+                               "only parameters [0]")
+    saved = adam.state_dict()
+    saved["state"][0]["exp_avg"] = np.zeros(3)
+    with pytest.raises(ValueError) as info:
+        optim.Adam([mt.Parameter(np.zeros(2))]).load_state_dict(saved)
+    assert str(info.value) == ("Adam.load_state_dict: state 'exp_avg' of parameter 0 has shape (3,), but the parameter "
+                               "has shape (2,); was the optimizer built over the same model?")
+    c = mt.Parameter(np.zeros(2))
+    c.grad = np.ones(3)
+    with pytest.raises(ValueError) as info:
+        optim.RMSprop([c]).step()
+    assert str(info.value) == ("RMSprop.step: Parameter(shape=(2,), dtype=float64) has a grad of shape (3,); expected "
+                               "the parameter's shape (2,)")
+    assert repr(required) == "<required parameter>"
+
+
+def test_weight_decay_of_one_is_applied_like_any_other():
+    p = mt.Parameter(np.array([2.0, -1.0]))
+    p.grad = np.array([0.5, 0.5])
+    optim.SGD([p], lr=0.1, weight_decay=1.0).step()
+    np.testing.assert_allclose(p.data, [2.0 - 0.1 * (0.5 + 2.0), -1.0 - 0.1 * (0.5 - 1.0)], rtol=1e-15)
+
+
+def test_loading_keeps_names_fills_missing_hyper_parameters_and_keeps_integer_state():
+    a, b = _two()
+    named = optim.SGD([("first", a), ("second", b)], lr=0.1)
+    saved = json.loads(json.dumps(optim.SGD([a, b], lr=0.3, momentum=0.5).state_dict()))
+    del saved["param_groups"][0]["nesterov"]  # a state from before an option existed
+    named.load_state_dict(saved)
+    group = named.param_groups[0]
+    assert group["param_names"] == ["first", "second"] and isinstance(group["param_names"], list)
+    assert group["lr"] == 0.3 and group["momentum"] == 0.5 and group["nesterov"] is False
+
+    class Counting(Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        def _update(self, param, grad, state, group):
+            state["counts"] = state.get("counts", np.zeros(param.shape, np.int64)) + 1
+
+    p = mt.Parameter(np.zeros(3, np.float32))
+    p.grad = np.ones(3, np.float32)
+    counting = Counting([p])
+    counting.step()
+    restored = Counting([mt.Parameter(np.zeros(3, np.float32))])
+    restored.load_state_dict(counting.state_dict())
+    (state,) = restored.state.values()
+    assert state["counts"].dtype == np.int64  # only floating state takes the parameter's dtype
+
+
+def test_a_state_dict_is_a_copy_of_the_groups():
+    a, b = _two()
+    opt = optim.SGD([("a", a), ("b", b)], lr=0.1)
+    saved = opt.state_dict()
+    saved["param_groups"][0]["param_names"].append("c")
+    assert opt.param_groups[0]["param_names"] == ["a", "b"]
