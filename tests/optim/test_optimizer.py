@@ -496,3 +496,35 @@ def test_a_state_dict_is_a_copy_of_the_groups():
     saved = opt.state_dict()
     saved["param_groups"][0]["param_names"].append("c")
     assert opt.param_groups[0]["param_names"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("name, lr", [("SGD", 1e-3), ("Adam", 1e-3), ("AdamW", 1e-3), ("RMSprop", 1e-2),
+                                      ("Adagrad", 1e-2)])
+def test_the_default_learning_rate_is_pytorch_s_in_the_group(name, lr):
+    assert getattr(optim, name)([mt.Parameter(np.zeros(2))]).param_groups[0]["lr"] == lr
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda p: optim.SGD([p], nesterov="yes"), TypeError, "SGD: nesterov must be True or False, got 'yes' (str)"),
+    (lambda p: optim.Adam([p], betas=(0.9, "x")), TypeError, "Adam: betas[1] must be a number, got 'x' (str)"),
+    (lambda p: optim.lr_scheduler.SequentialLR(
+        *(lambda opt: (opt, [optim.lr_scheduler.ExponentialLR(opt, 0.9), optim.lr_scheduler.StepLR(opt, 1)]))(
+            optim.SGD([p])), milestones=["2"]), TypeError, "SequentialLR: milestones must be an integer, got '2' (str)"),
+    (lambda p: optim.lr_scheduler.OneCycleLR(optim.SGD([p]), max_lr=1.0, epochs=0, steps_per_epoch=2), ValueError,
+     "Expected positive integer epochs, but got 0"),
+    (lambda p: optim.lr_scheduler.OneCycleLR(optim.SGD([p]), max_lr=1.0, epochs=2, steps_per_epoch=0), ValueError,
+     "Expected positive integer steps_per_epoch, but got 0"),
+], ids=["flag", "pair-item", "integer", "epochs", "steps_per_epoch"])
+def test_argument_kinds_are_named_in_full(make, error, message):
+    with pytest.raises(error) as info:
+        make(mt.Parameter(np.zeros(2)))
+    assert str(info.value) == message
+
+
+def test_sgd_accepts_any_dampening_as_pytorch():
+    p = mt.Parameter(np.array([1.0]))
+    p.grad = np.array([1.0])
+    opt = optim.SGD([p], lr=0.1, momentum=0.5, dampening=-0.5)
+    opt.step()
+    opt.step()  # b = 0.5 b + 1.5 g = 2.0
+    np.testing.assert_allclose(p.data, [1.0 - 0.1 - 0.2], rtol=1e-15)

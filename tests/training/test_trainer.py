@@ -719,3 +719,27 @@ def test_loading_a_checkpoint_that_does_not_fit_says_why(tmp_path):
     with pytest.raises(CheckpointError, match=r"^the checkpoint is not a minitorch_nn training checkpoint: it records "
                                               r"best epoch 1 but not its weights$"):
         tiny_trainer(log=None)[0].load_state_dict(state)
+
+
+@pytest.mark.parametrize("change, difference", [
+    (lambda s: (s.pop("gamma"), s.pop("base_lrs"), s.update(extra=1, zz=2)), "scheduler lacks base_lrs, gamma; has unknown extra, zz"),
+    (lambda s: s.pop("gamma"), "scheduler lacks gamma"),
+    (lambda s: s.update(extra=1), "scheduler has unknown extra"),
+    (lambda s: s.update(base_lrs=[0.1, 0.2]), "scheduler.base_lrs is [0.1, 0.2], expected a list of 1"),
+    (lambda s: s.update(base_lrs=["x"]), "scheduler.base_lrs[0] is 'x', expected a number"),
+    (lambda s: s.update(milestones=[1, "a"]), "scheduler.milestones[1] is 'a', expected a number"),
+    (lambda s: s.update(_last_lr=5), "scheduler._last_lr is 5, expected a list of 1"),
+    (lambda s: s.update(gamma=True), "scheduler.gamma is True, expected a number"),
+    (lambda s: s.update(_is_initial=0), "scheduler._is_initial is 0, expected a bool"),
+], ids=["both", "lacks", "unknown", "length", "item", "later-item", "not-a-list", "bool-for-number", "number-for-bool"])
+def test_a_scheduler_state_of_another_layout_is_named_precisely(change, difference):
+    def trainer():
+        return tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.MultiStepLR(opt, [1, 2]))
+
+    source, loader = trainer()
+    source.fit(loader, epochs=1)
+    state = source.state_dict()
+    change(state["scheduler"])
+    with pytest.raises(CheckpointError) as info:
+        trainer()[0].load_state_dict(state)
+    assert str(info.value) == f"the checkpoint holds a scheduler state that does not fit this MultiStepLR: {difference}"
