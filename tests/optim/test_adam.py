@@ -116,3 +116,11 @@ def test_adamw_stays_decoupled_after_loading_an_adam_state():
     adamw = optim.AdamW([p])
     adamw.load_state_dict(optim.Adam([mt.Parameter(np.zeros(2))]).state_dict())
     assert adamw.param_groups[0]["decoupled_weight_decay"] is True
+
+
+def test_adamw_decay_of_one_shrinks_the_weights_first():
+    p = mt.Parameter(np.array([2.0, -1.0]))
+    p.grad = np.array([0.5, -0.5])
+    optim.AdamW([p], lr=0.1, weight_decay=1.0).step()
+    # p * (1 - lr * wd), then the first Adam step moves each weight by lr against its gradient's sign
+    np.testing.assert_allclose(p.data, [2.0 * 0.9 - 0.1, -1.0 * 0.9 + 0.1], rtol=1e-7)
