@@ -180,6 +180,8 @@ def sequential_cases(module, opt):
         "linear-part": module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
                                                  module.LinearLR(opt, start_factor=0.5, total_iters=2)],
                                            milestones=[2]),
+        "linear-first": module.SequentialLR(opt, [module.LinearLR(opt, start_factor=0.5, total_iters=2),
+                                                  module.ExponentialLR(opt, 0.9)], milestones=[1]),
         "nested": module.SequentialLR(opt, [module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
                                                                       module.StepLR(opt, 1, gamma=0.1)],
                                                                 milestones=[2]),
@@ -193,6 +195,7 @@ def sequential_cases(module, opt):
 EXPECTED = {
     "milestone-1": [0.1, 0.1, 0.01, 0.001, 0.0001, 1e-05],
     "linear-part": [0.1, 0.025, 0.05, 0.075, 0.1, 0.1],
+    "linear-first": [0.05, 0.1, 0.09, 0.081, 0.0729, 0.06561],
     "nested": [0.05, 0.1, 0.01, 0.001, 0.1, 0.09],
 }
 

@@ -15,8 +15,9 @@ from minitorch_nn import optim
 from minitorch_nn.optim.lr_scheduler import ReduceLROnPlateau
 
 # (mode, threshold_mode, threshold, best, the first value that is no improvement)
-EDGES = [("min", "rel", 0.5, 1.0, 0.5), ("min", "abs", 0.25, 1.0, 0.75),
-         ("max", "rel", 0.5, 1.0, 1.5), ("max", "abs", 0.25, 1.0, 1.25)]
+# best 2: the relative and the absolute rule give different edges (1.0 against 1.5, 3.0 against 2.5)
+EDGES = [("min", "rel", 0.5, 2.0, 1.0), ("min", "abs", 0.5, 2.0, 1.5),
+         ("max", "rel", 0.5, 2.0, 3.0), ("max", "abs", 0.5, 2.0, 2.5)]
 
 
 def lrs_of(metrics, make_scheduler, lr=1.0):

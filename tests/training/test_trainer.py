@@ -743,3 +743,63 @@ def test_a_scheduler_state_of_another_layout_is_named_precisely(change, differen
     with pytest.raises(CheckpointError) as info:
         trainer()[0].load_state_dict(state)
     assert str(info.value) == f"the checkpoint holds a scheduler state that does not fit this MultiStepLR: {difference}"
+
+
+def test_saved_epoch_follows_last_npz(tmp_path):
+    trainer, loader = tiny_trainer(tmp_path, log=None)
+    assert trainer.saved_epoch is None
+    trainer.fit(loader, epochs=2)
+    assert trainer.saved_epoch == 2 == load_checkpoint(tmp_path / "last.npz")["epoch"]
+    other, _ = tiny_trainer(log=None)
+    other.load_checkpoint(tmp_path / "last.npz")
+    assert other.saved_epoch == 2
+    assert trainer.state_dict()["scheduler_class"] is None
+
+
+def test_a_fit_that_ends_on_its_best_epoch_still_lets_the_next_one_continue():
+    def run(stops):
+        trainer, loader = tiny_trainer(log=None)
+        validation = Recorder(trainer.model, [0.6, 0.3, 0.9, 1.0, 0.5])
+        for epochs in stops:
+            trainer.fit(loader, validation, epochs=epochs)
+        return trainer
+
+    straight, split = run([5]), run([2, 3, 5])  # the fit to 3 ends on its best epoch: nothing restored
+    assert split.history.iteration_loss == straight.history.iteration_loss
+    assert_same_state(split.model.state_dict(), straight.model.state_dict())
+
+
+def test_without_validation_the_plateau_gets_the_training_loss():
+    x, y = digits_arrays(200)
+    mt.manual_seed(0)
+    model = mt.MLP(64, [32], 10)
+    opt = optim.Adam(model.parameters(), lr=3e-3)
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, threshold=0.0, factor=0.5)
+    history = Trainer(model, mt.CrossEntropyLoss(), opt, scheduler, log=None).fit(
+        DataLoader((x, y), batch_size=20, shuffle=True, seed=0), epochs=4)
+    assert all(b < a for a, b in zip(history.train_loss, history.train_loss[1:]))  # it keeps improving...
+    assert history.lr == [3e-3] * 4  # ...so the lr stays (a NaN metric would halve it every epoch)
+
+
+def test_loading_messages_name_the_checkpoint(tmp_path):
+    trainer, loader = tiny_trainer(tmp_path, log=None)
+    trainer.fit(loader, epochs=1)
+    with pytest.raises(CheckpointError, match=r"^the checkpoint is not a minitorch_nn training checkpoint"):
+        tiny_trainer(log=None)[0].load_state_dict([1, 2])
+    mt.manual_seed(0)
+    model = mt.MLP(4, [5], 3)
+    adam = Trainer(model, mt.CrossEntropyLoss(), optim.Adam(model.parameters()), log=None)
+    with pytest.raises(CheckpointError) as info:
+        adam.load_checkpoint(tmp_path / "last.npz")
+    assert str(info.value).startswith(f"{tmp_path / 'last.npz'} holds the state of a SGD optimiser, but this run's "
+                                      f"optimiser is Adam")
+
+
+def test_a_checkpoint_without_the_optimizer_class_but_with_a_schedule_loads():
+    trainer, loader = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
+    trainer.fit(loader, epochs=1)
+    state = trainer.state_dict()
+    del state["optimizer_class"]  # an older checkpoint: the groups still carry initial_lr
+    other, _ = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
+    other.load_state_dict(state)
+    assert other.epoch == 1
