@@ -172,38 +172,44 @@ def test_lambda_lr_keeps_its_functions_when_a_state_names_them():
     np.testing.assert_allclose(lrs(scheduler, opt, 2)[:, 0], [0.1, 0.05, 0.025], rtol=1e-12)
 
 
-def sequential_cases(module, opt):
-    """(name, scheduler): nested sequences, a first milestone at 1, a LinearLR part."""
-    return {
-        "milestone-1": module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5), module.StepLR(opt, 1, gamma=0.1)],
+def sequential_case(name, module, opt):
+    """One SequentialLR: nested ones, a first milestone at 1, LinearLR parts (each built alone: a
+    scheduler's construction changes its optimiser's lr)."""
+    cases = {
+        "milestone-1": lambda: module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5), module.StepLR(opt, 1, gamma=0.1)],
                                            milestones=[1]),
-        "linear-part": module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
+        "linear-part": lambda: module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
                                                  module.LinearLR(opt, start_factor=0.5, total_iters=2)],
                                            milestones=[2]),
-        "linear-first": module.SequentialLR(opt, [module.LinearLR(opt, start_factor=0.5, total_iters=2),
+        "linear-first": lambda: module.SequentialLR(opt, [module.LinearLR(opt, start_factor=0.5, total_iters=2),
                                                   module.ExponentialLR(opt, 0.9)], milestones=[1]),
-        "nested": module.SequentialLR(opt, [module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
+        "nested-step": lambda: module.SequentialLR(opt, [module.SequentialLR(opt, [module.StepLR(opt, 2, gamma=0.5),
+                                                                           module.ExponentialLR(opt, 0.9)],
+                                                                     milestones=[3]),
+                                                 module.ExponentialLR(opt, 0.8)], milestones=[5]),
+        "nested": lambda: module.SequentialLR(opt, [module.SequentialLR(opt, [module.ExponentialLR(opt, 0.5),
                                                                       module.StepLR(opt, 1, gamma=0.1)],
                                                                 milestones=[2]),
                                             module.ExponentialLR(opt, 0.9)], milestones=[4]),
     }
+    return cases[name]()
 
 
-# PyTorch 2.13's sequences (the live test below recomputes them). Two of its habits show: each
-# part's construction already acts on the lr (LinearLR's start factor times ExponentialLR's first
-# epoch at epoch 1), and a nested sequence's first part counts its own construction.
+# PyTorch 2.13's sequences (the live test below recomputes them). A part that is not first starts
+# at its own epoch 0 when its milestone comes; a nested sequence restarts its parts the same way.
 EXPECTED = {
     "milestone-1": [0.1, 0.1, 0.01, 0.001, 0.0001, 1e-05],
-    "linear-part": [0.1, 0.025, 0.05, 0.075, 0.1, 0.1],
+    "linear-part": [0.1, 0.05, 0.05, 0.075, 0.1, 0.1],
     "linear-first": [0.05, 0.1, 0.09, 0.081, 0.0729, 0.06561],
     "nested": [0.05, 0.1, 0.01, 0.001, 0.1, 0.09],
+    "nested-step": [0.1, 0.1, 0.1, 0.09, 0.081, 0.1],
 }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sequential_lr_sequences(name):
     opt = sgd()
-    scheduler = sequential_cases(schedulers, opt)[name]
+    scheduler = sequential_case(name, schedulers, opt)
     np.testing.assert_allclose(lrs(scheduler, opt, 5)[:, 0], EXPECTED[name], rtol=1e-12)
 
 
@@ -212,5 +218,5 @@ def test_sequential_lr_sequences(name):
 def test_sequential_lr_sequences_match_live_pytorch(name):
     torch = pytest.importorskip("torch")
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-    scheduler = sequential_cases(torch.optim.lr_scheduler, opt)[name]
+    scheduler = sequential_case(name, torch.optim.lr_scheduler, opt)
     np.testing.assert_allclose(lrs(scheduler, opt, 5)[:, 0], EXPECTED[name], rtol=1e-12)

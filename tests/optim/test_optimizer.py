@@ -528,3 +528,13 @@ def test_sgd_accepts_any_dampening_as_pytorch():
     opt.step()
     opt.step()  # b = 0.5 b + 1.5 g = 2.0
     np.testing.assert_allclose(p.data, [1.0 - 0.1 - 0.2], rtol=1e-15)
+
+
+def test_names_survive_a_json_round_trip_as_a_list():
+    a, b = _two()
+    named = optim.Adam([("first", a), ("second", b)])
+    saved = json.loads(json.dumps(named.state_dict()))
+    fresh = optim.Adam([("first", a), ("second", b)])
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]["param_names"] == ["first", "second"]
+    assert isinstance(fresh.param_groups[0]["param_names"], list) and fresh.param_groups[0]["betas"] == (0.9, 0.999)

@@ -803,3 +803,31 @@ def test_a_checkpoint_without_the_optimizer_class_but_with_a_schedule_loads():
     other, _ = tiny_trainer(log=None, scheduler=lambda opt: optim.lr_scheduler.StepLR(opt, 1))
     other.load_state_dict(state)
     assert other.epoch == 1
+
+
+def test_invalid_values_on_the_way_to_nan_are_reported_once_too():
+    import warnings
+
+    x, y = digits_arrays(100)
+    mt.manual_seed(0)
+    model = mt.MLP(64, [32, 32], 10, batchnorm=True)  # BatchNorm of inf computes inf - inf
+    trainer = Trainer(model, mt.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=1e30), log=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged):
+            trainer.fit(DataLoader((x, y), batch_size=10), epochs=3)
+
+
+def test_a_part_of_a_sequential_state_that_is_not_a_dict_is_named():
+    def sequence(opt):
+        return optim.lr_scheduler.SequentialLR(opt, [optim.lr_scheduler.ExponentialLR(opt, 0.9),
+                                                     optim.lr_scheduler.StepLR(opt, 1)], milestones=[2])
+
+    trainer, loader = tiny_trainer(log=None, scheduler=sequence)
+    trainer.fit(loader, epochs=1)
+    state = trainer.state_dict()
+    state["scheduler"]["_schedulers"][1] = [1]
+    with pytest.raises(CheckpointError) as info:
+        tiny_trainer(log=None, scheduler=sequence)[0].load_state_dict(state)
+    assert str(info.value) == ("the checkpoint holds a scheduler state that does not fit this SequentialLR: "
+                               "scheduler._schedulers[1] is a list, expected a dict")
