@@ -8,8 +8,8 @@ has mutmut installed:
     python scripts/mutation_score.py --equivalent docs/TESTING.md   # survivors judged equivalent
                                                                    # are counted apart
 
-The score is killed / (total - equivalent), where "killed" includes mutants stopped by a
-timeout (the tests caught an endless loop). ``--equivalent FILE`` reads the mutant names listed
+Two rates: killed% = killed / total, and the score = killed / (total - equivalent - not yet
+run). "Killed" includes mutants stopped by a timeout (the tests caught an endless loop). ``--equivalent FILE`` reads the mutant names listed
 in FILE (one per line anywhere in it, as ``minitorch_nn.<module>.<function>__mutmut_<n>``).
 """
 from __future__ import annotations
@@ -63,7 +63,8 @@ def main(argv=None) -> int:
             counts["not checked"] += 1
         else:
             counts["survived"] += 1
-    print(f"{'module':34} {'killed':>7} {'survived':>8} {'equiv.':>6} {'unrun':>6} {'total':>6} {'score':>7}")
+    print(f"{'module':34} {'killed':>7} {'survived':>8} {'equiv.':>6} {'unrun':>6} {'total':>6} {'killed%':>8} "
+          f"{'score':>7}")
     totals: collections.Counter = collections.Counter()
     groups: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for module in sorted(table):
@@ -84,10 +85,12 @@ def main(argv=None) -> int:
 
 
 def _row(label: str, counts: collections.Counter) -> str:
+    """killed% = killed / total; score = killed / (total - equivalent - not yet run)."""
     checked = counts["total"] - counts["equivalent"] - counts["not checked"]
+    raw = f"{100 * counts['killed'] / counts['total']:7.1f}%" if counts["total"] else "      –"
     score = f"{100 * counts['killed'] / checked:6.1f}%" if checked else "     –"
     return (f"{label:34} {counts['killed']:7} {counts['survived']:8} {counts['equivalent']:6} "
-            f"{counts['not checked']:6} {counts['total']:6} {score:>7}")
+            f"{counts['not checked']:6} {counts['total']:6} {raw:>8} {score:>7}")
 
 
 if __name__ == "__main__":
