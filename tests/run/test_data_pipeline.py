@@ -1,14 +1,7 @@
-"""build_data: under MPI every loader is this rank's shard, and the last training batch is dropped
-only when it cannot give every rank two samples."""
-from __future__ import annotations
-
-import pytest
-
-from minitorch_nn.run.config import resolve_config
-
-
 """build_data: the documented ``[data]`` keys — ``normalize`` ("standardize" | "center" | "none"),
-the split, the batch size and the augmentation — seen in the batches the loaders give."""
+the split, the batch size and the augmentation — seen in the batches the loaders give; and under MPI
+every loader is this rank's shard, the last training batch dropped only when it cannot give every
+rank two samples."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +9,7 @@ import pytest
 
 from minitorch_nn.data import channel_stats
 from minitorch_nn.data.dataset import ArrayDataset
-from minitorch_nn.run.config import default_config
+from minitorch_nn.run.config import default_config, resolve_config
 from minitorch_nn.run.data_pipeline import build_data
 from minitorch_nn.run.datasets import load_splits
 
@@ -47,7 +40,9 @@ def test_the_last_batch_is_dropped_only_when_a_rank_would_get_fewer_than_two(dig
     assert data.train.drop_last == dropped
 
 
-def data_config(**changes) -> dict:
+# ---------------------------------------------------------------------------- the documented [data] keys
+def config_with(**changes) -> dict:
+    """The default [data] table on Digits, without augmentation, with ``changes``."""
     config = default_config()["data"]
     config.update({"dataset": "digits", "augment": [], **changes})
     return config
@@ -72,7 +67,7 @@ def all_training_images(bundle) -> np.ndarray:
 
 @pytest.mark.parametrize("splits", [load_splits("digits"), colour_splits()], ids=["grayscale", "colour"])
 def test_standardize_gives_zero_mean_unit_std_per_channel_on_the_training_split(splits):
-    bundle = build_data(data_config(normalize="standardize", val_size=0.2), seed=1, splits=splits, flatten=False)
+    bundle = build_data(config_with(normalize="standardize", val_size=0.2), seed=1, splits=splits, flatten=False)
     x = all_training_images(bundle)
     channels = x.shape[1]
     assert x.dtype == np.float32 and len(bundle.mean) == len(bundle.std) == channels
@@ -87,7 +82,7 @@ def test_standardize_gives_zero_mean_unit_std_per_channel_on_the_training_split(
 
 @pytest.mark.parametrize("splits", [load_splits("digits"), colour_splits()], ids=["grayscale", "colour"])
 def test_center_subtracts_the_mean_and_keeps_the_pixel_scale(splits):
-    bundle = build_data(data_config(normalize="center", val_size=0.2), seed=1, splits=splits, flatten=False)
+    bundle = build_data(config_with(normalize="center", val_size=0.2), seed=1, splits=splits, flatten=False)
     x = all_training_images(bundle)
     channels = x.shape[1]
     assert bundle.std == [1.0] * channels
@@ -100,7 +95,7 @@ def test_center_subtracts_the_mean_and_keeps_the_pixel_scale(splits):
 
 @pytest.mark.parametrize("splits", [load_splits("digits"), colour_splits()], ids=["grayscale", "colour"])
 def test_none_only_scales_pixels_to_the_unit_interval(splits):
-    bundle = build_data(data_config(normalize="none", val_size=0.2), seed=1, splits=splits, flatten=True)
+    bundle = build_data(config_with(normalize="none", val_size=0.2), seed=1, splits=splits, flatten=True)
     assert bundle.mean is None and bundle.std is None
     x = all_training_images(bundle)
     images = splits[0].data[bundle.train.dataset.indices]
@@ -114,7 +109,7 @@ def test_none_only_scales_pixels_to_the_unit_interval(splits):
 
 
 def test_the_same_normalisation_is_applied_to_validation_and_test_batches():
-    bundle = build_data(data_config(normalize="standardize", val_size=0.2), seed=1, splits=colour_splits(),
+    bundle = build_data(config_with(normalize="standardize", val_size=0.2), seed=1, splits=colour_splits(),
                         flatten=False)
     test_images = colour_splits()[1].data.astype(np.float64) / 255
     expected = ((test_images - bundle.mean) / bundle.std).transpose(0, 3, 1, 2)
@@ -125,17 +120,17 @@ def test_the_same_normalisation_is_applied_to_validation_and_test_batches():
 @pytest.mark.parametrize("batch_size", [32, 50])
 def test_batch_size_and_a_last_batch_of_one_dropped(batch_size):
     # 1437 digits less 144 for validation: 1293 = 40 x 32 + 13 = 25 x 50 + 43
-    bundle = build_data(data_config(batch_size=batch_size), seed=0, splits=load_splits("digits"))
+    bundle = build_data(config_with(batch_size=batch_size), seed=0, splits=load_splits("digits"))
     sizes = [len(y) for _, y in bundle.train]
     assert sizes[:-1] == [batch_size] * (len(sizes) - 1) and sum(sizes) == 1293
     # a split that would leave a last batch of one sample drops it (BatchNorm needs two)
-    bundle = build_data(data_config(batch_size=2, val_size=0.1), seed=0, splits=load_splits("digits"))
+    bundle = build_data(config_with(batch_size=2, val_size=0.1), seed=0, splits=load_splits("digits"))
     assert [len(y) for _, y in bundle.train][-1] == 2 and bundle.train.num_samples == 1293
 
 
 def test_augment_crop_and_flip_change_training_batches_only():
-    plain = build_data(data_config(augment=[], normalize="none"), seed=0, splits=colour_splits(), flatten=False)
-    augmented = build_data(data_config(augment=["crop", "flip"], crop_padding=2, normalize="none"), seed=0,
+    plain = build_data(config_with(augment=[], normalize="none"), seed=0, splits=colour_splits(), flatten=False)
+    augmented = build_data(config_with(augment=["crop", "flip"], crop_padding=2, normalize="none"), seed=0,
                            splits=colour_splits(), flatten=False)
     assert not np.array_equal(all_training_images(plain), all_training_images(augmented))
     for loader in ("val", "test"):
